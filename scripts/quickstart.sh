@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Quick start: make .venv, install pytorch_cls, and train ResNet-preact-20 on CIFAR-10 for 2 epochs.
+# CIFAR-10 is downloaded through torchvision on first use (into ~/.cache/pytorch_cls/data, or $PYTORCH_CLS_DATA);
+# offline, the run stops with a message saying which file to put where. Extra flags are passed on,
+# e.g. bash scripts/quickstart.sh --epochs 10 --device cpu
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+. .venv/bin/activate
+python -m pip install -q --upgrade pip
+python -m pip install -q -e .
+exec pytorch-cls-train --arch resnet_preact --depth 20 --epochs 2 --scheduler cosine \
+  --outdir "runs/quickstart-$(date +%Y%m%d-%H%M%S)" "$@"
