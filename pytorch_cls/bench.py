@@ -6,15 +6,15 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/bench.html.md"""
 
 # %% ../nbs/19_bench.ipynb #f5801c33
 from __future__ import annotations
-import argparse, json, math, sys, tempfile, time
+import argparse, dataclasses, json, math, sys, tempfile, time
 from pathlib import Path
 
 import torch
 
 from .core import Table, count_flops, create_model
 from .data import DeviceLoader, classic_loader, dataset_info, load_arrays, write_fake_dataset
-from .engine import (TrainConfig, batch_transforms, env_info, make_optimizer, pick_device, resolve, speed_settings,
-                                train_epoch, model_kwargs)
+from .engine import (TrainConfig, atomic_write, batch_transforms, env_info, make_optimizer, model_kwargs,
+                                per_image_transforms, pick_device, resolve, speed_settings, train_epoch)
 from .lr_schedules import build_scheduler
 
 # %% auto #0
@@ -24,9 +24,17 @@ __all__ = ['BENCH_ALIASES', 'bench_mode', 'benchmark', 'bench_table', 'main', 'c
 def _peak_mem(device):
     return torch.cuda.max_memory_allocated(device) / 2**30 if device.type == 'cuda' else None
 
+class _Pass:
+    "The rest of one pass over `loader`: warm-up and timed steps share it, so no worker start-up falls inside the timing"
+    def __init__(self, loader): self.it, self.n = iter(loader), len(loader)
+    def __iter__(self):
+        for b in self.it: yield b  # not `return self.it`: a consumer that stops early must not close the pass (tqdm uses `yield from`)
+    def __len__(self): return self.n
+
 def bench_mode(mode:str, cfg:TrainConfig, data_dir:Path, *, device:torch.device, steps:int, warmup:int, num_workers:int) -> dict:
     "Throughput of one `mode` ('classic' or 'fast') for the model and batch size in `cfg`"
     if mode not in ('classic', 'fast'): raise ValueError(f"mode must be 'classic' or 'fast', got {mode!r}")
+    cfg = dataclasses.replace(cfg, loader=mode)  # classic: Cutout / Random Erasing per image in the workers, as the seed did
     info = dataset_info(cfg.dataset, data_dir)
     torch.manual_seed(0)
     model = create_model(cfg.arch, num_classes=info.num_classes, in_channels=info.in_channels, **model_kwargs(cfg))
@@ -39,53 +47,67 @@ def bench_mode(mode:str, cfg:TrainConfig, data_dir:Path, *, device:torch.device,
         loader = DeviceLoader(x, y, batch_size=cfg.batch_size, info=info, train=True, device=device, channels_last=speed['channels_last'])
     else:
         loader = classic_loader(cfg.dataset, data_dir, train=True, batch_size=cfg.batch_size, info=info, num_workers=num_workers,
-                                download=False, pin_memory=device.type == 'cuda')
+                                per_image_tfms=per_image_transforms(cfg), download=False, pin_memory=device.type == 'cuda')
     opt = make_optimizer(model, cfg, fused=mode == 'fast' and device.type == 'cuda')
     sched = build_scheduler(opt, scheduler='none', epochs=1, iters_per_epoch=len(loader))
-    net = model if speed['compile'] == 'off' else torch.compile(model, mode=None if speed['compile'] == 'default' else speed['compile'])
+    net = model if speed['compile'] == 'off' else torch.compile(model, mode=None if speed['compile'] == 'default' else speed['compile'], dynamic=False)
     if device.type == 'cuda': torch.cuda.reset_peak_memory_stats(device)
     tfms = batch_transforms(cfg, info.num_classes)
+    batches = _Pass(loader)
     t0 = time.perf_counter()
-    train_epoch(net, loader, opt, sched, tfms=tfms, amp=speed['amp'], max_steps=warmup)
+    train_epoch(net, batches, opt, sched, tfms=tfms, amp=speed['amp'], max_steps=warmup)
     warm_s = time.perf_counter() - t0
-    _, _, n, secs = train_epoch(net, loader, opt, sched, tfms=tfms, amp=speed['amp'], max_steps=steps)
+    _, _, n, secs = train_epoch(net, batches, opt, sched, tfms=tfms, amp=speed['amp'], max_steps=steps)
     ips = n / secs
     return dict(mode=mode, arch=cfg.arch, model=model_kwargs(cfg), batch_size=cfg.batch_size, images=n, seconds=secs, img_per_s=ips,
                 s_per_epoch=50_000 / ips, tflops=3 * flops * ips / 1e12, gflops_per_image=flops / 1e9, peak_mem_gib=_peak_mem(device),
                 warmup_s=warm_s, amp=str(speed['amp']), channels_last=speed['channels_last'], compile=speed['compile'])
 
 # %% ../nbs/19_bench.ipynb #bffa99ce
-def benchmark(configs:list, # (name, dict of TrainConfig model settings) pairs
-              batch_sizes=(128,), steps:int=150, warmup:int=30, device:str='auto', modes=('classic', 'fast'), num_workers:int=8,
-              data_dir=None, verbose:bool=True) -> dict:
+def benchmark(configs:list, # (name, dict of TrainConfig settings) pairs: model, batch size, augmentations
+              batch_sizes=None, # default: each configuration's own batch size (its preset's, else the architecture's)
+              steps:int=150, warmup:int=30, device:str='auto', modes=('classic', 'fast'), num_workers:int=8,
+              data_dir=None, verbose:bool=True,
+              json_path=None, # if given, the results so far are written here (atomically) after every measurement
+             ) -> dict:
     "Measure every configuration at every batch size in every mode; returns rows plus the environment"
     dev = pick_device(device)
+    runs = [(name, resolve(TrainConfig(**{**settings, 'outdir': '-', **({'batch_size': bs} if bs else {})})))
+            for name, settings in configs for bs in (batch_sizes or [None])]
     if data_dir is None:  # synthetic CIFAR-10-format data, large enough for warm-up and timed steps
-        n = max(batch_sizes) * (steps + warmup + 2)
+        n = max(cfg.batch_size for _, cfg in runs) * (steps + warmup + 2)
         data_dir = write_fake_dataset('CIFAR10', Path(tempfile.mkdtemp())/'data', n_train=n, n_test=10)
-    rows = []
-    for name, settings in configs:
-        for bs in batch_sizes:
-            cfg = resolve(TrainConfig(**settings, batch_size=bs, outdir='-'))
-            res = {m: bench_mode(m, cfg, Path(data_dir), device=dev, steps=steps, warmup=warmup, num_workers=num_workers) for m in modes}
-            for m, r in res.items(): rows.append(dict(r, name=name))
-            if verbose:
-                ratio = res['fast']['img_per_s'] / res['classic']['img_per_s'] if len(res) == 2 else float('nan')
-                print(f"{name} batch {bs}: " + ', '.join(f"{m} {r['img_per_s']:,.0f} img/s" for m, r in res.items()) + f" -> {ratio:.2f}x", flush=True)
-    return dict(rows=rows, env=env_info(dev), steps=steps, warmup=warmup)
+    result = dict(rows=[], env=env_info(dev), steps=steps, warmup=warmup)
+    for name, cfg in runs:
+        bs, res = cfg.batch_size, {}
+        for m in modes:
+            try: res[m] = bench_mode(m, cfg, Path(data_dir), device=dev, steps=steps, warmup=warmup, num_workers=num_workers)
+            except Exception as e:  # out of memory, a compiler error...: recorded as a miss, and the next measurement runs
+                res[m] = dict(mode=m, arch=cfg.arch, model=model_kwargs(cfg), batch_size=bs, error=f'{type(e).__name__}: {e}'[:300])
+                if dev.type == 'cuda': torch.cuda.empty_cache()
+            result['rows'].append(dict(res[m], name=name))
+            if json_path: atomic_write(Path(json_path), lambda p: p.write_text(json.dumps(result, indent=2, default=str)))
+        if verbose: print(f"{name} batch {bs}: " + ', '.join(f"{m} {_ips(r)}" for m, r in res.items()) + f" {_ratio(res)}", flush=True)
+    return result
+
+def _ips(r): return f"{r['img_per_s']:,.0f} img/s" if 'img_per_s' in r else r['error']
+def _ratio(d):
+    ok = all('img_per_s' in d.get(m, {}) for m in ('classic', 'fast'))
+    return f"{d['fast']['img_per_s'] / d['classic']['img_per_s']:.2f}x" if ok else ''
 
 def bench_table(result:dict) -> Table:
-    "One line per configuration and batch size: both modes side by side and their ratio"
+    "One line per configuration and batch size: both modes side by side and their ratio; failed measurements say why"
     by = {}
     for r in result['rows']: by.setdefault((r['name'], r['batch_size']), {})[r['mode']] = r
     fmt = lambda v, f: '' if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, f)
     rows = []
     for (name, bs), d in by.items():
-        c, f = d.get('classic'), d.get('fast')
-        rows.append([name, bs, fmt(c and c['img_per_s'], ',.0f'), fmt(f and f['img_per_s'], ',.0f'),
-                     fmt(c and f and f['img_per_s'] / c['img_per_s'], '.2f'), fmt(f and f['s_per_epoch'], '.1f'),
-                     fmt(f and f['tflops'], '.1f'), fmt(f and f['peak_mem_gib'], '.2f'), fmt(f and f['warmup_s'], '.0f'), f and f['compile']])
-    return Table(['model', 'batch', 'classic img/s', 'fast img/s', 'ratio', 'fast s/epoch', 'fast TFLOP/s', 'peak GiB', 'warm-up s', 'compile'], rows)
+        c, f = d.get('classic', {}), d.get('fast', {})
+        rows.append([name, bs, fmt(c.get('img_per_s'), ',.0f'), fmt(f.get('img_per_s'), ',.0f'), _ratio(d).rstrip('x'),
+                     fmt(f.get('s_per_epoch'), '.1f'), fmt(f.get('tflops'), '.1f'), fmt(f.get('peak_mem_gib'), '.2f'),
+                     fmt(f.get('warmup_s'), '.0f'), f.get('compile', ''), '; '.join(f"{m}: {r['error']}" for m, r in d.items() if 'error' in r)])
+    return Table(['model', 'batch', 'classic img/s', 'fast img/s', 'ratio', 'fast s/epoch', 'fast TFLOP/s', 'peak GiB', 'warm-up s',
+                  'compile', 'errors'], rows)
 
 # %% ../nbs/19_bench.ipynb #3269099a
 BENCH_ALIASES = {'resnet_preact_56': dict(arch='resnet_preact', depth=56, block_type='basic')}
@@ -95,12 +117,13 @@ def _configs(args):
     model_keys = ('arch', 'depth', 'block_type', 'base_channels', 'widening_factor', 'growth_rate', 'compression_rate',
                   'pyramid_alpha', 'cardinality', 'shake_forward', 'shake_backward', 'shake_image', 'drop_rate')
     names = list(args.presets or [])
-    if args.seed_table: names += [n for n, p in PRESETS.items() if p['table'] == 'CIFAR-10']
+    # the seed's CIFAR-10 rows; the ResNet-preact-56 experiments all run at resnet_preact_56's speed
+    if args.seed_table: names += [n for n, p in PRESETS.items() if p['table'] in ('CIFAR-10', 'CIFAR-10 Cutout')] + ['resnet_preact_56']
     out = []
     for n in names:
         if n in BENCH_ALIASES: out.append((n, BENCH_ALIASES[n])); continue
         if n not in PRESETS: raise ValueError(f"unknown preset {n!r}; see pytorch-cls-train --list_presets")
-        out.append((n, {k: v for k, v in PRESETS[n]['config'].items() if k in model_keys}))
+        out.append((n, PRESETS[n]['config']))  # the row's own model, batch size and augmentations
     if args.arch:
         s = {k: getattr(args, k) for k in model_keys if getattr(args, k, None) is not None}
         out.append((args.arch + ''.join(f'_{k}{v}' for k, v in s.items() if k != 'arch'), s))
@@ -114,7 +137,7 @@ def main(argv=None) -> int:
     p.add_argument('--seed_table', action='store_true', help="every architecture of the seed's CIFAR-10 table")
     p.add_argument('--arch'); p.add_argument('--depth', type=int); p.add_argument('--block_type'); p.add_argument('--base_channels', type=int)
     p.add_argument('--widening_factor', type=int); p.add_argument('--growth_rate', type=int); p.add_argument('--cardinality', type=int)
-    p.add_argument('--batch_sizes', nargs='+', type=int, default=[128]); p.add_argument('--steps', type=int, default=150)
+    p.add_argument('--batch_sizes', nargs='+', type=int, help="default: each preset's own (128 for --arch)"); p.add_argument('--steps', type=int, default=150)
     p.add_argument('--warmup', type=int, default=30); p.add_argument('--device', default='auto')
     p.add_argument('--modes', nargs='+', default=['classic', 'fast'], choices=['classic', 'fast'])
     p.add_argument('--num_workers', type=int, default=8, help='classic DataLoader workers')
@@ -124,13 +147,13 @@ def main(argv=None) -> int:
         if args.json and Path(args.json).exists(): raise ValueError(f'{args.json} exists; choose another --json path')
         for k in ('steps', 'warmup'):
             if getattr(args, k) < 1: raise ValueError(f'--{k} must be at least 1')
-        res = benchmark(_configs(args), args.batch_sizes, args.steps, args.warmup, args.device, args.modes, args.num_workers)
+        res = benchmark(_configs(args), args.batch_sizes, args.steps, args.warmup, args.device, args.modes, args.num_workers,
+                        json_path=args.json)
     except (ValueError, RuntimeError) as e:
         print(f'pytorch-cls-bench: error: {e}', file=sys.stderr); return 2
     print(bench_table(res))
     print(f"device: {res['env'].get('gpu', res['env']['cpu'])}, torch {res['env']['torch']}")
-    if args.json: Path(args.json).write_text(json.dumps(res, indent=2, default=str))
-    return 0
+    return 1 if any('error' in r for r in res['rows']) else 0
 
 def cli(): sys.exit(main())
 

@@ -389,7 +389,8 @@ def fit(cfg:TrainConfig) -> list:
 
     net = model
     if world > 1: net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
-    if speed['compile'] != 'off': net = torch.compile(net, mode=None if speed['compile'] == 'default' else speed['compile'])
+    if speed['compile'] != 'off':  # static shapes: one graph per batch shape (train, test, the test set's last batch)
+        net = torch.compile(net, mode=None if speed['compile'] == 'default' else speed['compile'], dynamic=False)
     writer = _tensorboard(outdir) if cfg.tensorboard and main else None
     if main: print(f"{cfg.arch} {model_kwargs(cfg)} on {cfg.dataset}: {config['n_params']:,} parameters, "
                    f"{flops/1e9:.3f} GFLOPs/image, {device}{f' x{world}' if world > 1 else ''}, amp={speed['amp']}, "

@@ -1,46 +1,83 @@
 #!/usr/bin/env bash
-# All GPU checks in one run, for a machine with a CUDA GPU (about 10 minutes on one H100):
-#   1. the notebooks' `#| gpu` cells for the batched augmentations and the device loader (10, 11, 12, 14);
-#   2. pytorch-cls-bench: classic pipeline vs ours for ResNet-preact-56 and WRN-28-10 at batch 128;
-#   3. a 10-epoch ResNet-preact-20 run on the JPEG copy of CIFAR-10, fast loader and classic loader side by side.
-# Usage: bash tools/gpu_check.sh OUT_DIR [PATH_TO_shared/data/cifar10-jpeg]
-# Nothing it writes is committed: results go to OUT_DIR. The JPEG data stay outside the repository.
-set -euo pipefail
+# Every GPU check in one run (about 8 minutes on one H100). Stages, most important first; each has its own time limit,
+# and what it measured is in OUT_DIR as soon as it ends, so a run cut short keeps the earlier stages:
+#   1. bench.json      pytorch-cls-bench, classic pipeline vs ours: ResNet-preact-56 and WRN-28-10 at batch 128
+#   2. fast_*/classic_*  ResNet-preact-20 on the JPEG copy of CIFAR-10: EPOCHS epochs on our loader, 2 on the classic one
+#   3. gpu_cells.txt   the notebooks' `#| gpu` cells (06, 10, 11, 12, 14) under nbdev-test
+#   4. bench_seed_table.json  with the time left: our mode for every architecture of the seed's CIFAR-10 table
+#                      (fills the estimated wall times of notebook 20: copy it to nbs/bench_results.json)
+#   log.txt holds everything printed.
+# Usage: bash tools/gpu_check.sh OUT_DIR [cifar10-jpeg dir, default ../shared/data/cifar10-jpeg]
+# Needs: $PYTHON (default python3) with torch, torchvision, numpy, matplotlib, tqdm and pyyaml. No network: the package
+# runs from this checkout (PYTHONPATH); nbdev, fastcore, IPython and ipywidgets come from the environment or, where it
+# lacks them, from wheels in .whl/ (installed into a temporary folder).
+# DEVICE=cpu makes a dry run of the plumbing with tiny sizes on a machine without a GPU (it proves nothing about speed).
+# Nothing it writes is committed, and the JPEG data stay outside the repository (converted under WORK, a temp folder).
+set -uo pipefail
 cd "$(dirname "$0")/.."
-out=${1:?usage: bash tools/gpu_check.sh OUT_DIR [cifar10-jpeg dir]}; mkdir -p "$out"
-jpeg=${2:-../shared/data/cifar10-jpeg}
-EPOCHS=${EPOCHS:-10}; STEPS=${STEPS:-150}; WARMUP=${WARMUP:-30}
-[ -x .venv/bin/python ] || { python3 -m venv .venv; . .venv/bin/activate; pip install -q -e '.[dev]'; }
-. .venv/bin/activate
-python -c "import torch; assert torch.cuda.is_available(), 'no CUDA GPU'; print(torch.cuda.get_device_name(), torch.__version__)" | tee "$out/device.txt"
+out=${1:?usage: bash tools/gpu_check.sh OUT_DIR [cifar10-jpeg dir]}; mkdir -p "$out"; out=$(cd "$out" && pwd)
+jpeg=$(cd "${2:-../shared/data/cifar10-jpeg}" && pwd) || exit 2
+PY=${PYTHON:-python3}; DEVICE=${DEVICE:-cuda}; TOTAL=${TOTAL:-500}
+WORK=${WORK:-$(mktemp -d)}; export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+exec > >(tee -a "$out/log.txt") 2>&1
+if [ "$DEVICE" = cpu ]; then EPOCHS=${EPOCHS:-1}; STEPS=${STEPS:-3}; WARMUP=${WARMUP:-1}; SPE=(--steps_per_epoch 3)
+  bench_models=(--arch resnet_preact --depth 8 --base_channels 4); bench_bs=16; nworkers=0
+else EPOCHS=${EPOCHS:-10}; STEPS=${STEPS:-150}; WARMUP=${WARMUP:-30}; SPE=()
+  bench_models=(--presets resnet_preact_56 wrn_28_10); bench_bs=128; nworkers=8; fi
+left() { echo $(( TOTAL - SECONDS )); }
+stage() { echo; echo "== $1  (${SECONDS} s elapsed)"; }
 
-echo "== 1. gpu cells"
-for nb in nbs/10_cutout.ipynb nbs/11_random_erasing.ipynb nbs/12_mixup.ipynb nbs/14_data.ipynb; do
-  nbdev-test "$nb" --flags gpu --n-workers 1 2>&1 | tail -3 | sed "s|^|$(basename "$nb"): |" | tee -a "$out/gpu_cells.txt"
-done
+stage "0. environment"
+$PY - "$DEVICE" <<'PY' || exit 1
+import sys, torch, torchvision, pytorch_cls
+dev = sys.argv[1]
+if dev == 'cuda': assert torch.cuda.is_available(), 'no CUDA GPU: use DEVICE=cpu for a dry run'
+print('torch', torch.__version__, 'torchvision', torchvision.__version__, 'pytorch_cls', pytorch_cls.__version__, 'from', pytorch_cls.__file__)
+print('device:', torch.cuda.get_device_name() if dev == 'cuda' else 'cpu', '| git', open('.git/HEAD').read().strip() if __import__('os').path.exists('.git/HEAD') else '')
+PY
+if ! $PY -c "import nbdev, fastcore, execnb, IPython, ipywidgets" 2>/dev/null && ls .whl/*.whl >/dev/null 2>&1; then
+  $PY -m pip install -q --no-index --no-deps --no-compile --target "$WORK/site" .whl/*.whl && export PYTHONPATH="$PYTHONPATH:$WORK/site"
+fi
+$PY -c "import fastcore" || { echo "fastcore is missing: pip install it, or put its wheel in .whl/"; exit 1; }
 
-echo "== 2. benchmark"
-pytorch-cls-bench --presets resnet_preact_56 wrn_28_10 --batch_sizes 128 --steps "$STEPS" --warmup "$WARMUP" \
-  --json "$out/bench.json" 2>&1 | tee "$out/bench.txt"
+stage "1. benchmark: classic vs ours at batch $bench_bs"
+timeout $(( $(left) < 260 ? $(left) : 260 )) $PY -m pytorch_cls.bench "${bench_models[@]}" --batch_sizes $bench_bs --steps "$STEPS" \
+  --warmup "$WARMUP" --num_workers $nworkers --device "$DEVICE" --json "$out/bench.json"; echo "bench exit $?"
 
-echo "== 3. ResNet-preact-20, $EPOCHS epochs on the JPEG copy of CIFAR-10 (folder layout)"
-data="$out/cifar10-jpeg-folder"
-if [ ! -d "$data/train" ]; then
-  python "$jpeg/load.py" "$out/npz"
-  python - "$out/npz" "$data" <<'PY'
+stage "2. ResNet-preact-20 on the JPEG copy of CIFAR-10"
+data="$WORK/data"
+$PY "$jpeg/load.py" "$WORK/npz" && $PY - "$WORK/npz" "$data" <<'PY'
 import sys, numpy as np, torch
-from pytorch_cls.data import save_arrays
+from pytorch_cls.data import FAKE_MARKER, dataset_folder, save_arrays
 src, dst = sys.argv[1:]
-classes = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
 def split(name):
     z = np.load(f'{src}/{name}.npz')  # images (N, 32, 32, 3) uint8, labels (N,) uint8
     return torch.from_numpy(z['images']).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(z['labels'].astype('int64'))
-save_arrays('folder', dst, split('train'), split('test'), classes)
+classes = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
+save_arrays('CIFAR10', dst, split('train'), split('test'), classes)  # CIFAR-10's own format, so both loaders read it as the seed did
+(dataset_folder('CIFAR10', dst) / FAKE_MARKER).write_text('JPEG-recompressed CIFAR-10 written by tools/gpu_check.sh: not the official files, so no md5 check.\n')
+print('wrote', dst)
 PY
+common=(--arch resnet_preact --depth 20 --dataset CIFAR10 --data_dir "$data" --download false --scheduler cosine --progress false
+        --no-tensorboard --device "$DEVICE" "${SPE[@]}")
+timeout $(( $(left) < 150 ? $(left) : 150 )) $PY -m pytorch_cls.train "${common[@]}" --epochs "$EPOCHS" --outdir "$WORK/fast"; echo "fast run exit $?"
+timeout $(( $(left) < 90 ? $(left) : 90 )) $PY -m pytorch_cls.train "${common[@]}" --epochs 2 --loader classic --num_workers $nworkers \
+  --amp off --compile off --channels_last false --outdir "$WORK/classic"; echo "classic run exit $?"
+for r in fast classic; do for f in metrics.csv config.json; do [ -f "$WORK/$r/$f" ] && cp "$WORK/$r/$f" "$out/${r}_$f"; done; done
+
+stage "3. the notebooks' gpu cells"
+flags=gpu; [ "$DEVICE" = cpu ] && flags=''   # a dry run checks that the notebooks run here, without their gpu cells
+nbdev_test=$(command -v nbdev-test || echo "$WORK/site/bin/nbdev-test")
+for nb in 06_shake_shake 10_cutout 11_random_erasing 12_mixup 14_data; do
+  [ "$(left)" -gt 20 ] || { echo "$nb: not run, out of time" | tee -a "$out/gpu_cells.txt"; continue; }
+  res=$(timeout $(( $(left) < 90 ? $(left) : 90 )) $PY "$nbdev_test" "nbs/$nb.ipynb" --flags "$flags" --n-workers 1 2>&1 | tail -5)
+  echo "$nb: $res" | tee -a "$out/gpu_cells.txt"
+done
+
+stage "4. our mode for every architecture of the seed's CIFAR-10 table, with the $(left) s left"
+if [ "$(left)" -gt 30 ]; then
+  if [ "$DEVICE" = cpu ]; then table=(--arch wrn --depth 10 --widening_factor 1); else table=(--seed_table); fi
+  timeout $(( $(left) - 5 )) $PY -m pytorch_cls.bench "${table[@]}" --modes fast --batch_sizes $bench_bs --steps $(( STEPS / 3 + 1 )) \
+    --warmup $(( WARMUP / 3 + 1 )) --device "$DEVICE" --json "$out/bench_seed_table.json"; echo "seed table bench exit $?"
 fi
-common=(--arch resnet_preact --depth 20 --dataset folder --data_dir "$data" --scheduler cosine --progress false --no-tensorboard)
-pytorch-cls-train "${common[@]}" --epochs "$EPOCHS" --outdir "$out/rp20_fast" 2>&1 | tee "$out/rp20_fast.txt"
-pytorch-cls-train "${common[@]}" --epochs 2 --loader classic --num_workers 8 --amp off --compile off --channels_last false \
-  --outdir "$out/rp20_classic" 2>&1 | tee "$out/rp20_classic.txt"
-echo "== summary"
-grep -h "img/s\|test error" "$out/rp20_fast.txt" "$out/rp20_classic.txt" | tail -4
+stage "done"
