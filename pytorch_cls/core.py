@@ -7,6 +7,7 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/core.html.md"""
 # %% ../nbs/13_core.ipynb #9024fb22
 from __future__ import annotations
 import importlib, inspect, math, os
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,9 +18,9 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 # %% auto #0
-__all__ = ['MODEL_MODULES', 'SHAPES', 'init_cnn', 'Variant', 'register_model', 'register_variant', 'list_models', 'get_variant',
-           'create_model', 'count_params', 'count_flops', 'Table', 'model_summary', 'zoo', 'Block', 'draw_block',
-           'draw_blocks', 'default_data_dir', 'draw_shape', 'sample_images', 'show_images']
+__all__ = ['MODEL_MODULES', 'SHAPES', 'init_cnn', 'Net', 'Variant', 'register_model', 'register_variant', 'list_models',
+           'get_variant', 'create_model', 'count_params', 'count_flops', 'Table', 'model_summary', 'zoo', 'Block',
+           'draw_block', 'draw_blocks', 'default_data_dir', 'draw_shape', 'sample_images', 'show_images']
 
 # %% ../nbs/13_core.ipynb #11c1ed60
 def init_cnn(model:nn.Module, mode:str='fan_out'):
@@ -33,6 +34,13 @@ def init_cnn(model:nn.Module, mode:str='fan_out'):
             nn.init.ones_(m.weight); nn.init.zeros_(m.bias)
         elif isinstance(m, nn.Linear) and m.bias is not None: nn.init.zeros_(m.bias)
     return model
+
+# %% ../nbs/13_core.ipynb #cf4ccda1
+class Net(nn.Sequential):
+    "An `nn.Sequential` whose constructor takes architecture arguments; its slices are plain `nn.Sequential`"
+    def __getitem__(self, idx):
+        if isinstance(idx, slice): return nn.Sequential(OrderedDict(list(self._modules.items())[idx]))
+        return super().__getitem__(idx)
 
 # %% ../nbs/13_core.ipynb #5743076a
 MODEL_MODULES = ['resnet', 'resnet_preact', 'wrn', 'densenet', 'pyramidnet', 'resnext', 'shake_shake', 'senet', 'vgg']  # modules whose import registers families and variants (one per model notebook)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import init_cnn, register_model, register_variant
+from .core import Net, init_cnn, register_model, register_variant
 from .resnet import conv1x1, conv3x3, check_positive, BLOCK_TYPES
 
 # %% auto #0
@@ -48,7 +48,7 @@ class BottleneckLayer(nn.Module):
     def extra_repr(self): return f'drop_rate={self.drop_rate}'
 
 # %% ../nbs/03_densenet.ipynb #bd42e33a
-class DenseBlock(nn.Sequential):
+class DenseBlock(Net):
     "`num_layers` dense layers of `block_type` at one resolution: `in_channels` -> `in_channels + num_layers * growth_rate`"
     def __init__(self, in_channels:int, num_layers:int, growth_rate:int, block_type:str='bottleneck', drop_rate:float=0.):
         super().__init__()
@@ -57,7 +57,7 @@ class DenseBlock(nn.Sequential):
         self.out_channels = in_channels + num_layers * growth_rate
 
 # %% ../nbs/03_densenet.ipynb #b467b179
-class Transition(nn.Sequential):
+class Transition(Net):
     "Between dense blocks: BN-ReLU-conv1x1 to `out_channels`, [dropout], 2x2 average pooling"
     def __init__(self, in_channels:int, out_channels:int, drop_rate:float=0.):
         super().__init__(nn.BatchNorm2d(in_channels), nn.ReLU(inplace=True), conv1x1(in_channels, out_channels))
@@ -88,7 +88,7 @@ def _check_rate(name, value, low_closed, high_closed):
     if not ok: raise ValueError(f"{name} must be a number in {lo}0, 1{hi}, got {value!r}")
 
 @register_model('densenet')
-class DenseNet(nn.Sequential):
+class DenseNet(Net):
     "DenseNet for CIFAR / MNIST-sized images (Huang et al. 2017): stem, three dense blocks with two transitions, pooled linear head"
     def __init__(self, *,
                  depth:int=100,                 # 3n+4 (basic) or 6n+4 (bottleneck)

@@ -288,16 +288,16 @@ def train_epoch(model, loader, optimizer, scheduler, *, tfms=(), amp=None, scale
         with torch.autocast(dev.type, dtype=amp, enabled=amp is not None):
             out = model(x)
         loss = F.cross_entropy(out.float(), y)
-        bad |= ~torch.isfinite(loss.detach())
+        with torch.no_grad():  # statistics first: a CUDA-graph output is valid only until its graph runs again
+            loss_sum += loss.detach() * len(x)
+            correct += (out.argmax(1) == (y.argmax(1) if y.ndim == 2 else y)).sum()
+            bad |= ~torch.isfinite(loss.detach())
+        n += len(x)
         if (i + 1) % check_every == 0 or i + 1 == steps: _check_finite(bad, i + 1, desc)  # a host sync: not every step
         optimizer.zero_grad(set_to_none=True)
         if scaler is not None: scaler.scale(loss).backward(); scaler.step(optimizer); scaler.update()
         else: loss.backward(); optimizer.step()
         scheduler.step()
-        with torch.no_grad():
-            loss_sum += loss.detach() * len(x)
-            correct += (out.argmax(1) == (y.argmax(1) if y.ndim == 2 else y)).sum()
-        n += len(x)
     if dev.type == 'cuda': torch.cuda.synchronize(dev)
     secs = time.perf_counter() - t0
     return (loss_sum / max(n, 1)).item(), (correct / max(n, 1)).item(), n, secs

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import init_cnn, register_model, register_variant
+from .core import Net, init_cnn, register_model, register_variant
 from .resnet import conv3x3, conv1x1, PadShortcut, blocks_per_stage, check_positive
 
 # %% auto #0
@@ -62,7 +62,7 @@ class PyramidBottleneck(nn.Module):
 
 # %% ../nbs/04_pyramidnet.ipynb #5901f4e0
 @register_model('pyramidnet')
-class PyramidNet(nn.Sequential):
+class PyramidNet(Net):
     "PyramidNet for CIFAR / MNIST-sized images (Han et al. 2017): BN stem, three stages of additively widening blocks, BN-ReLU-pool-linear head"
     def __init__(self, *,
                  depth:int=272,                # 6n+2 (basic) or 9n+2 (bottleneck)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import init_cnn, register_model, register_variant
+from .core import Net, init_cnn, register_model, register_variant
 
 # %% auto #0
 __all__ = ['SHORTCUTS', 'BLOCK_TYPES', 'conv3x3', 'conv1x1', 'PadShortcut', 'make_shortcut', 'BasicBlock', 'Bottleneck',
@@ -101,7 +101,7 @@ def check_positive(**kwargs):
 
 # %% ../nbs/00_resnet.ipynb #c9aab1c2
 @register_model('resnet')
-class ResNet(nn.Sequential):
+class ResNet(Net):
     "ResNet for CIFAR / MNIST-sized images (He et al. 2015): stem, three stages, pooled linear head"
     def __init__(self, *,
                  depth:int=110,           # 6n+2 (basic) or 9n+2 (bottleneck)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import init_cnn, register_model, register_variant
+from .core import Net, init_cnn, register_model, register_variant
 from .resnet import conv3x3, conv1x1, blocks_per_stage, check_positive
 
 # %% auto #0
@@ -77,7 +77,7 @@ def _check_bools(**kwargs):
         if not isinstance(v, bool): raise ValueError(f"{k} must be True or False, got {v!r}")
 
 @register_model('resnet_preact')
-class ResNetPreact(nn.Sequential):
+class ResNetPreact(Net):
     "Pre-activation ResNet for CIFAR / MNIST-sized images (He et al. 2016): bare conv stem, three stages of units, BN-ReLU, pooled linear head"
     def __init__(self, *,
                  depth:int=110,                     # 6n+2 (basic) or 9n+2 (bottleneck)

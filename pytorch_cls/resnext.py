@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import init_cnn, register_model, register_variant
+from .core import Net, init_cnn, register_model, register_variant
 from .resnet import conv3x3, conv1x1, make_shortcut, blocks_per_stage, check_positive
 
 # %% auto #0
@@ -38,7 +38,7 @@ class ResNeXtBlock(nn.Module):
 STEM_CHANNELS, STAGE_CHANNELS = 64, (256, 512, 1024)
 
 @register_model('resnext')
-class ResNeXt(nn.Sequential):
+class ResNeXt(Net):
     "ResNeXt for CIFAR / MNIST-sized images (Xie et al. 2017): 64-channel stem, three stages of grouped bottlenecks (256/512/1024 out), pooled linear head"
     def __init__(self, *,
                  depth:int=29,           # 9n+2 (three layers per block)

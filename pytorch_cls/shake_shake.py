@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import init_cnn, register_model, register_variant
+from .core import Net, init_cnn, register_model, register_variant
 from .resnet import conv3x3, conv1x1, blocks_per_stage, check_positive
 
 # %% auto #0
@@ -55,7 +55,7 @@ def shake_mode(shake_forward:bool=True, shake_backward:bool=True, shake_image:bo
     return f"{'S' if shake_forward else 'E'}-{'S' if shake_backward else 'E'}-{'I' if shake_image else 'B'}"
 
 # %% ../nbs/06_shake_shake.ipynb #e88d9f2c
-class ShakeBranch(nn.Sequential):
+class ShakeBranch(Net):
     "One residual branch: ReLU, conv3x3 (carries the stride), BN, ReLU, conv3x3, BN"
     def __init__(self, in_channels:int, out_channels:int, stride:int=1):
         super().__init__(nn.ReLU(), conv3x3(in_channels, out_channels, stride), nn.BatchNorm2d(out_channels),
@@ -101,7 +101,7 @@ class ShakeBlock(nn.Module):
 LAYOUTS = ('paper', 'seed')
 
 @register_model('shake_shake')
-class ShakeShake(nn.Sequential):
+class ShakeShake(Net):
     "Shake-Shake ResNet for CIFAR / MNIST-sized images (Gastaldi 2017): stem, three stages of two-branch blocks, pooled linear head"
     def __init__(self, *,
                  depth:int=26,              # 6n+2: n two-branch blocks per stage

@@ -8,13 +8,13 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/vgg.html.md"""
 from __future__ import annotations
 import torch
 from torch import nn
-from .core import init_cnn, register_model, register_variant
+from .core import Net, init_cnn, register_model, register_variant
 
 # %% auto #0
 __all__ = ['VGGStage', 'VGG']
 
 # %% ../nbs/08_vgg.ipynb #20fa7272
-class VGGStage(nn.Sequential):
+class VGGStage(Net):
     "`n_layers` x (conv3x3 with bias, BN, ReLU), then a 2x2 max-pool"
     def __init__(self, in_channels:int, out_channels:int, n_layers:int,
                  use_bn:bool=True,           # BatchNorm after every convolution
@@ -41,7 +41,7 @@ def _halvings(s:int, n:int=5) -> list:
 
 # %% ../nbs/08_vgg.ipynb #607a2d58
 @register_model('vgg')
-class VGG(nn.Sequential):
+class VGG(Net):
     "VGG-style plain network for 32x32 images: five stages of 3x3 convs, each ending in a 2x2 max-pool, then one linear layer"
     def __init__(self, *,
                  n_channels:tuple=(64, 128, 256, 512, 512),  # width of each of the five stages

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import init_cnn, register_model, register_variant
+from .core import Net, init_cnn, register_model, register_variant
 from .resnet import conv3x3, conv1x1, check_positive
 
 # %% auto #0
@@ -41,7 +41,7 @@ def wrn_blocks_per_stage(depth:int) -> int:
 
 # %% ../nbs/02_wrn.ipynb #54472c19
 @register_model('wrn')
-class WideResNet(nn.Sequential):
+class WideResNet(Net):
     "Wide residual network WRN-depth-k for CIFAR / MNIST-sized images (Zagoruyko and Komodakis 2016)"
     def __init__(self, *,
                  depth:int=28,            # 6n+4: the stem, two convs per block, three 1x1 projections
