@@ -28,7 +28,7 @@ __all__ = ['MODEL_ARGS', 'ARCH_DEFAULTS', 'LOADERS', 'AMP', 'COMPILE', 'OPTIMIZE
            'model_kwargs', 'resolve', 'RunError', 'atomic_write', 'prepare_outdir', 'pick_device', 'speed_settings',
            'batch_transforms', 'per_image_transforms', 'make_optimizer', 'save_checkpoint', 'load_checkpoint',
            'check_compatible', 'env_info', 'write_metrics', 'plot_curves', 'NonFiniteLoss', 'train_epoch', 'evaluate',
-           'dist_setup', 'fit']
+           'dist_setup', 'fit', 'load_model']
 
 # %% ../nbs/15_engine.ipynb #3db6e683
 MODEL_ARGS = ('depth', 'block_type', 'base_channels', 'remove_first_relu', 'add_last_bn', 'preact_stage', 'widening_factor',
@@ -372,7 +372,8 @@ def fit(cfg:TrainConfig) -> list:
                                 T_mult=cfg.T_mult, warmup_epochs=cfg.warmup_epochs)
     scaler = torch.amp.GradScaler('cuda') if speed['amp'] == torch.float16 else None
     tfms = batch_transforms(cfg, info.num_classes)
-    config = asdict(cfg) | dict(resolved_speed={k: str(v) for k, v in speed.items()}, n_params=count_params(model),
+    config = asdict(cfg) | dict(model_args=dict(num_classes=info.num_classes, in_channels=info.in_channels, **model_kwargs(cfg)),
+                                resolved_speed={k: str(v) for k, v in speed.items()}, n_params=count_params(model),
                                 flops_per_image=flops, world_size=world, env=env_info(device))
 
     history, start = [], 1
@@ -438,3 +439,16 @@ def _tensorboard(outdir):
     try: from torch.utils.tensorboard import SummaryWriter
     except ImportError: return None  # tensorboard is optional
     return SummaryWriter(str(outdir))
+
+# %% ../nbs/15_engine.ipynb #3ec1324b
+def load_model(run, device='cpu') -> nn.Module:
+    "The network trained in `run` (a run folder or its checkpoint.pth), as of its last finished epoch, in eval mode"
+    path = Path(run)
+    if path.is_dir(): path = path/'checkpoint.pth'
+    state = load_checkpoint(path, map_location=device)
+    cfg = state['config']
+    if 'model_args' not in cfg: raise RunError(f'{path} does not record its model arguments (it was written by an earlier version of pytorch_cls)')
+    _load_models()
+    model = create_model(cfg['arch'], **cfg['model_args'])
+    model.load_state_dict(state['model'])
+    return model.to(device).eval()
