@@ -42,7 +42,9 @@ def load_bench(path) -> dict:
     p = Path(path)
     if not p.exists(): return {}
     res = json.loads(p.read_text())
-    return {(r['name'], r['batch_size']): dict(r, device=res['env'].get('gpu', res['env'].get('cpu'))) for r in res['rows'] if r['mode'] == 'fast'}
+    gpu = res['env'].get('gpu', res['env'].get('cpu'))
+    return {(r['name'], r['batch_size']): dict(r, device=gpu) for r in res['rows']
+            if r['mode'] == 'fast' and 'img_per_s' in r}  # a failed measurement has no throughput
 
 def estimate_hours(name:str, bench:dict) -> float|None:
     "Estimated training hours of preset `name` from measured throughput (None if not measured)"

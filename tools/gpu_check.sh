@@ -1,28 +1,33 @@
 #!/usr/bin/env bash
-# Every GPU check in one run (about 8 minutes on one H100). Stages, most important first; each has its own time limit,
+# Every GPU check in one run (about 9 minutes on one H100). Stages, most important first; each has its own time limit,
 # and what it measured is in OUT_DIR as soon as it ends, so a run cut short keeps the earlier stages:
-#   1. bench.json      pytorch-cls-bench, classic pipeline vs ours: ResNet-preact-56 and WRN-28-10 at batch 128
-#   2. fast_*/classic_*  ResNet-preact-20 on the JPEG copy of CIFAR-10: EPOCHS epochs on our loader, 2 on the classic one
-#   3. gpu_cells.txt   the notebooks' `#| gpu` cells (06, 10, 11, 12, 14) under nbdev-test
-#   4. bench_seed_table.json  with the time left: our mode for every architecture of the seed's CIFAR-10 table
-#                      (fills the estimated wall times of notebook 20: copy it to nbs/bench_results.json)
+#   1. bench.json         pytorch-cls-bench, classic pipeline vs ours: ResNet-preact-56 and WRN-28-10 at batch 128
+#   2. fast_*, classic_*  accuracy: ResNet-preact-20 for EPOCHS epochs on the JPEG copy of CIFAR-10, our path and the classic one
+#   3. gpu_cells.txt      the notebooks' `#| gpu` cells (06, 10, 11, 12, 14) under nbdev-test
+#   4. bench_results.json with the time left: classic vs ours for one row of each other family of the seed's CIFAR-10
+#                         table, at that row's batch size, then ours alone for every row (notebook 20's estimated
+#                         wall times: copy it to nbs/bench_results.json; the data are synthetic, so it may be committed)
 #   log.txt holds everything printed.
 # Usage: bash tools/gpu_check.sh OUT_DIR [cifar10-jpeg dir, default ../shared/data/cifar10-jpeg]
 # Needs: $PYTHON (default python3) with torch, torchvision, numpy, matplotlib, tqdm and pyyaml. No network: the package
 # runs from this checkout (PYTHONPATH); nbdev, fastcore, IPython and ipywidgets come from the environment or, where it
-# lacks them, from wheels in .whl/ (installed into a temporary folder).
+# lacks them, from wheels in .whl/ (installed into a temporary folder). To fetch those wheels where pip works:
+#   pip download --no-deps --only-binary=:all: --python-version 3.12 --platform manylinux2014_x86_64 -d .whl nbdev execnb \
+#     fastcore ghapi fastspec fasttransport fastgit astunparse watchdog ipython ipython-pygments-lexers parso \
+#     matplotlib-inline pexpect ptyprocess prompt_toolkit wcwidth stack_data executing pure_eval traitlets asttokens \
+#     ipywidgets comm decorator
 # DEVICE=cpu makes a dry run of the plumbing with tiny sizes on a machine without a GPU (it proves nothing about speed).
 # Nothing it writes is committed, and the JPEG data stay outside the repository (converted under WORK, a temp folder).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: bash tools/gpu_check.sh OUT_DIR [cifar10-jpeg dir]}; mkdir -p "$out"; out=$(cd "$out" && pwd)
 jpeg=$(cd "${2:-../shared/data/cifar10-jpeg}" && pwd) || exit 2
-PY=${PYTHON:-python3}; DEVICE=${DEVICE:-cuda}; TOTAL=${TOTAL:-500}
+PY=${PYTHON:-python3}; DEVICE=${DEVICE:-cuda}; TOTAL=${TOTAL:-540}
 WORK=${WORK:-$(mktemp -d)}; export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 exec > >(tee -a "$out/log.txt") 2>&1
 if [ "$DEVICE" = cpu ]; then EPOCHS=${EPOCHS:-1}; STEPS=${STEPS:-3}; WARMUP=${WARMUP:-1}; SPE=(--steps_per_epoch 3)
   bench_models=(--arch resnet_preact --depth 8 --base_channels 4); bench_bs=16; nworkers=0
-else EPOCHS=${EPOCHS:-10}; STEPS=${STEPS:-150}; WARMUP=${WARMUP:-30}; SPE=()
+else EPOCHS=${EPOCHS:-5}; STEPS=${STEPS:-150}; WARMUP=${WARMUP:-30}; SPE=()
   bench_models=(--presets resnet_preact_56 wrn_28_10); bench_bs=128; nworkers=8; fi
 left() { echo $(( TOTAL - SECONDS )); }
 stage() { echo; echo "== $1  (${SECONDS} s elapsed)"; }
@@ -33,8 +38,9 @@ import sys, torch, torchvision, pytorch_cls
 dev = sys.argv[1]
 if dev == 'cuda': assert torch.cuda.is_available(), 'no CUDA GPU: use DEVICE=cpu for a dry run'
 print('torch', torch.__version__, 'torchvision', torchvision.__version__, 'pytorch_cls', pytorch_cls.__version__, 'from', pytorch_cls.__file__)
-print('device:', torch.cuda.get_device_name() if dev == 'cuda' else 'cpu', '| git', open('.git/HEAD').read().strip() if __import__('os').path.exists('.git/HEAD') else '')
+print('device:', torch.cuda.get_device_name() if dev == 'cuda' else 'cpu')
 PY
+echo "commit: ${GIT_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"   # set GIT_COMMIT where the copy has no .git
 if ! $PY -c "import nbdev, fastcore, execnb, IPython, ipywidgets" 2>/dev/null && ls .whl/*.whl >/dev/null 2>&1; then
   $PY -m pip install -q --no-index --no-deps --no-compile --target "$WORK/site" .whl/*.whl && export PYTHONPATH="$PYTHONPATH:$WORK/site"
 fi
@@ -60,10 +66,10 @@ print('wrote', dst)
 PY
 common=(--arch resnet_preact --depth 20 --dataset CIFAR10 --data_dir "$data" --download false --scheduler cosine --progress false
         --no-tensorboard --device "$DEVICE" "${SPE[@]}")
-timeout $(( $(left) < 150 ? $(left) : 150 )) $PY -m pytorch_cls.train "${common[@]}" --epochs "$EPOCHS" --outdir "$WORK/fast"; echo "fast run exit $?"
-timeout $(( $(left) < 90 ? $(left) : 90 )) $PY -m pytorch_cls.train "${common[@]}" --epochs 2 --loader classic --num_workers $nworkers \
+timeout $(( $(left) < 120 ? $(left) : 120 )) $PY -m pytorch_cls.train "${common[@]}" --epochs "$EPOCHS" --outdir "$WORK/fast"; echo "fast run exit $?"
+timeout $(( $(left) < 100 ? $(left) : 100 )) $PY -m pytorch_cls.train "${common[@]}" --epochs "$EPOCHS" --loader classic --num_workers $nworkers \
   --amp off --compile off --channels_last false --outdir "$WORK/classic"; echo "classic run exit $?"
-for r in fast classic; do for f in metrics.csv config.json; do [ -f "$WORK/$r/$f" ] && cp "$WORK/$r/$f" "$out/${r}_$f"; done; done
+for f in fast/metrics.csv fast/config.json classic/metrics.csv; do [ -f "$WORK/$f" ] && cp "$WORK/$f" "$out/${f/\//_}"; done
 
 stage "3. the notebooks' gpu cells"
 flags=gpu; [ "$DEVICE" = cpu ] && flags=''   # a dry run checks that the notebooks run here, without their gpu cells
@@ -74,10 +80,20 @@ for nb in 06_shake_shake 10_cutout 11_random_erasing 12_mixup 14_data; do
   echo "$nb: $res" | tee -a "$out/gpu_cells.txt"
 done
 
-stage "4. our mode for every architecture of the seed's CIFAR-10 table, with the $(left) s left"
-if [ "$(left)" -gt 30 ]; then
-  if [ "$DEVICE" = cpu ]; then table=(--arch wrn --depth 10 --widening_factor 1); else table=(--seed_table); fi
-  timeout $(( $(left) - 5 )) $PY -m pytorch_cls.bench "${table[@]}" --modes fast --batch_sizes $bench_bs --steps $(( STEPS / 3 + 1 )) \
-    --warmup $(( WARMUP / 3 + 1 )) --device "$DEVICE" --json "$out/bench_seed_table.json"; echo "seed table bench exit $?"
-fi
+stage "4. the other families, classic vs ours, then ours for every row of the seed's CIFAR-10 table ($(left) s left)"
+if [ "$DEVICE" = cpu ]; then fam=(--arch wrn --depth 10 --widening_factor 1 --batch_sizes 16); rows=(--arch vgg --batch_sizes 16)
+else fam=(--presets shake_shake_26_2x32d_ssi densenet_bc_100_k12 resnext_29_8x64d pyramidnet_110_a84 vgg_15_bn_64 resnet_110)
+  rows=(--seed_table); fi
+[ "$(left)" -gt 40 ] && timeout $(( $(left) - 20 )) $PY -m pytorch_cls.bench "${fam[@]}" --steps $(( STEPS / 3 + 1 )) --warmup $(( WARMUP / 2 + 1 )) \
+  --num_workers $nworkers --device "$DEVICE" --json "$WORK/bench_families.json"; echo "families bench exit $?"
+[ "$(left)" -gt 40 ] && timeout $(( $(left) - 10 )) $PY -m pytorch_cls.bench "${rows[@]}" --modes fast --steps $(( STEPS / 3 + 1 )) \
+  --warmup $(( WARMUP / 2 + 1 )) --device "$DEVICE" --json "$WORK/bench_rows.json"; echo "seed table bench exit $?"
+$PY - "$out/bench_results.json" "$out/bench.json" "$WORK/bench_families.json" "$WORK/bench_rows.json" <<'PY'
+import json, sys, os
+parts = [json.load(open(p)) for p in sys.argv[2:] if os.path.exists(p)]
+if parts:
+    json.dump(dict(rows=[r for p in parts for r in p['rows']], env=parts[0]['env'], steps=[p['steps'] for p in parts],
+                   warmup=[p['warmup'] for p in parts]), open(sys.argv[1], 'w'), indent=2)
+    print('bench_results.json:', sum(len(p['rows']) for p in parts), 'rows')
+PY
 stage "done"
