@@ -6,7 +6,7 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/core.html.md"""
 
 # %% ../nbs/13_core.ipynb #9024fb22
 from __future__ import annotations
-import importlib, inspect, math, os
+import importlib, inspect, math, os, re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,10 +133,11 @@ class Table:
     def _repr_markdown_(self):
         h, *rs = self._cells()
         return '\n'.join(['| ' + ' | '.join(h) + ' |', '|' + '---|' * len(h)] + ['| ' + ' | '.join(r) + ' |' for r in rs])
-    def __repr__(self):
+    def __repr__(self):  # numeric columns right-aligned, text left-aligned
         cells = self._cells()
         w = [max(len(r[i]) for r in cells) for i in range(len(self.header))]
-        return '\n'.join('  '.join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(r)) for r in cells)
+        num = [all(re.fullmatch(r'[-+]?[\d,]*\.?\d*(e[-+]?\d+)?%?', r[i]) for r in cells[1:]) for i in range(len(w))]
+        return '\n'.join('  '.join(c.rjust(w[i]) if num[i] else c.ljust(w[i]) for i, c in enumerate(r)).rstrip() for r in cells)
 
 def _shape(t): return 'x'.join(map(str, t.shape[1:]))
 
