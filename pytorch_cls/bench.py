@@ -53,11 +53,12 @@ def bench_mode(mode:str, cfg:TrainConfig, data_dir:Path, *, device:torch.device,
     net = model if speed['compile'] == 'off' else torch.compile(model, mode=None if speed['compile'] == 'default' else speed['compile'], dynamic=False)
     if device.type == 'cuda': torch.cuda.reset_peak_memory_stats(device)
     tfms = batch_transforms(cfg, info.num_classes)
+    scaler = torch.amp.GradScaler('cuda') if speed['amp'] == torch.float16 else None  # fp16 (pre-Ampere GPUs) trains with loss scaling
     batches = _Pass(loader)
     t0 = time.perf_counter()
-    train_epoch(net, batches, opt, sched, tfms=tfms, amp=speed['amp'], max_steps=warmup)
+    train_epoch(net, batches, opt, sched, tfms=tfms, amp=speed['amp'], scaler=scaler, max_steps=warmup)
     warm_s = time.perf_counter() - t0
-    _, _, n, secs = train_epoch(net, batches, opt, sched, tfms=tfms, amp=speed['amp'], max_steps=steps)
+    _, _, n, secs = train_epoch(net, batches, opt, sched, tfms=tfms, amp=speed['amp'], scaler=scaler, max_steps=steps)
     ips = n / secs
     return dict(mode=mode, arch=cfg.arch, model=model_kwargs(cfg), batch_size=cfg.batch_size, images=n, seconds=secs, img_per_s=ips,
                 s_per_epoch=50_000 / ips, tflops=3 * flops * ips / 1e12, gflops_per_image=flops / 1e9, peak_mem_gib=_peak_mem(device),

@@ -146,12 +146,16 @@ def pick_device(name:str='auto') -> torch.device:
     try: return torch.device(name)
     except RuntimeError: raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {name!r}") from None
 
-def speed_settings(cfg:TrainConfig, device:torch.device, flops_per_image:float) -> dict:
+def speed_settings(cfg:TrainConfig, device:torch.device, flops_per_image:float,
+                   capability:tuple|None=None, # the GPU's compute capability; default: asked of `device`
+                  ) -> dict:
     "The amp dtype, channels_last and compile mode this run uses"
     if device.type != 'cuda': return dict(amp=None, channels_last=False, compile='off')
-    amp = {'auto': torch.bfloat16, 'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}[cfg.amp]
+    if capability is None: capability = torch.cuda.get_device_capability(device)
+    auto = torch.bfloat16 if capability >= (8, 0) else torch.float16  # bf16 needs Ampere or later; a T4 (Colab) gets fp16
+    amp = {'auto': auto, 'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}[cfg.amp]
     mode = cfg.compile
-    if mode == 'auto': mode = 'reduce-overhead' if flops_per_image < 2e9 else 'off'
+    if mode == 'auto': mode = 'reduce-overhead' if flops_per_image < 2e9 and capability >= (7, 0) else 'off'  # Triton needs Volta or later
     if cfg.deterministic: mode = 'off'
     return dict(amp=amp, channels_last=True if cfg.channels_last is None else cfg.channels_last, compile=mode)
 
