@@ -11,11 +11,8 @@
 # Usage: bash tools/gpu_check.sh OUT_DIR [cifar10-jpeg dir, default ../shared/data/cifar10-jpeg]
 # Needs: $PYTHON (default python3) with torch, torchvision, numpy, matplotlib, tqdm and pyyaml. No network: the package
 # runs from this checkout (PYTHONPATH); nbdev, fastcore, IPython and ipywidgets come from the environment or, where it
-# lacks them, from wheels in .whl/ (installed into a temporary folder). To fetch those wheels where pip works:
-#   pip download --no-deps --only-binary=:all: --python-version 3.12 --platform manylinux2014_x86_64 -d .whl nbdev execnb \
-#     fastcore ghapi fastspec fasttransport fastgit astunparse watchdog ipython ipython-pygments-lexers parso \
-#     matplotlib-inline pexpect ptyprocess prompt_toolkit wcwidth stack_data executing pure_eval traitlets asttokens \
-#     ipywidgets comm decorator
+# lacks them, from wheels in .whl/ (installed into a temporary folder): `bash tools/gpu_prepare.sh` fetches them and
+# copies the JPEG data into .gpudata/, both ignored by git, ready to carry to the GPU machine.
 # DEVICE=cpu makes a dry run of the plumbing with tiny sizes on a machine without a GPU (it proves nothing about speed).
 # Nothing it writes is committed, and the JPEG data stay outside the repository (converted under WORK, a temp folder).
 set -uo pipefail
