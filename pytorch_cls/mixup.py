@@ -33,20 +33,17 @@ def mixup(x:torch.Tensor,    # batch (N, C, H, W), normalised
     return x * xa + x[perm] * xb, y * ya + y[perm] * yb
 
 # %% ../nbs/12_mixup.ipynb #e9a2fede
-def _log_gamma(alpha:float, shape, generator=None, device=None) -> torch.Tensor:
-    "log of Gamma(alpha, 1) draws (Marsaglia and Tsang 2000) from torch.randn / torch.rand, in float64"
+def _log_gamma(alpha:float, shape, generator=None, device=None, proposals:int=8) -> torch.Tensor:
+    "log of Gamma(alpha, 1) draws (Marsaglia and Tsang 2000) from torch.randn / torch.rand, in float64, with no host sync"
     a = alpha + 1 if alpha < 1 else alpha
     d = a - 1 / 3; c = 1 / math.sqrt(9 * d)
     kw = dict(generator=generator, device=device, dtype=torch.float64)
-    out = torch.zeros(shape, device=device, dtype=torch.float64)
-    todo = torch.ones(shape, device=device, dtype=torch.bool)
-    while todo.any():
-        z, u = torch.randn(shape, **kw), torch.rand(shape, **kw)
-        v = (1 + c * z) ** 3
-        logv = torch.log(v.clamp_min(1e-300))
-        ok = todo & (v > 0) & (torch.log(u) < z * z / 2 + d - d * v + d * logv)
-        out = torch.where(ok, math.log(d) + logv, out)
-        todo = todo & ~ok
+    z, u = torch.randn((proposals, *shape), **kw), torch.rand((proposals, *shape), **kw)
+    v = (1 + c * z) ** 3
+    logv = torch.log(v.clamp_min(1e-300))
+    ok = (v > 0) & (torch.log(u) < z * z / 2 + d - d * v + d * logv)
+    first = ok.to(torch.uint8).argmax(0, keepdim=True)  # the first accepted proposal of each draw
+    out = torch.where(ok.any(0), math.log(d) + logv.gather(0, first).squeeze(0), math.log(d))  # none accepted (p < 1e-10): the mode
     if alpha < 1: out = out + torch.log(torch.rand(shape, **kw)) / alpha  # Gamma(a) = Gamma(a+1) * U**(1/a)
     return out
 
