@@ -148,6 +148,7 @@ def pick_device(name:str='auto') -> torch.device:
 
 def speed_settings(cfg:TrainConfig, device:torch.device, flops_per_image:float,
                    capability:tuple|None=None, # the GPU's compute capability; default: asked of `device`
+                   world_size:int=1,           # processes training together (torchrun)
                   ) -> dict:
     "The amp dtype, channels_last and compile mode this run uses"
     if device.type != 'cuda': return dict(amp=None, channels_last=False, compile='off')
@@ -156,6 +157,7 @@ def speed_settings(cfg:TrainConfig, device:torch.device, flops_per_image:float,
     amp = {'auto': auto, 'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}[cfg.amp]
     mode = cfg.compile
     if mode == 'auto': mode = 'reduce-overhead' if flops_per_image < 2e9 and capability >= (7, 0) else 'off'  # Triton needs Volta or later
+    if cfg.compile == 'auto' and world_size > 1: mode = 'off'  # CUDA graphs + DDP + BatchNorm: pytorch/pytorch#139207, #128218
     if cfg.deterministic: mode = 'off'
     return dict(amp=amp, channels_last=True if cfg.channels_last is None else cfg.channels_last, compile=mode)
 
@@ -354,7 +356,7 @@ def fit(cfg:TrainConfig) -> list:
     info = dataset_info(cfg.dataset, data_dir)
     model = create_model(cfg.arch, num_classes=info.num_classes, in_channels=info.in_channels, **model_kwargs(cfg))
     flops = _flops(model, (info.in_channels, info.size, info.size))
-    speed = speed_settings(cfg, device, flops)
+    speed = speed_settings(cfg, device, flops, world_size=world)
     model.to(device, memory_format=torch.channels_last if speed['channels_last'] else torch.preserve_format)
     test_x, test_y, _ = load_arrays(cfg.dataset, data_dir, train=False, download=cfg.download)
     if cfg.loader == 'fast':
