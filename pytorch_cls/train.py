@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse, dataclasses, json, sys
 from pathlib import Path
 
-from .engine import TrainConfig, RunError, fit, resolve, COMPILE, AMP, LOADERS
+from .engine import TrainConfig, RunError, fit, resolve, COMPILE, AMP, LOADERS, MODEL_ARGS
 from .presets import PRESETS, preset_table
 
 # %% auto #0
-__all__ = ['FLAGS', 'str2bool', 'json_list', 'make_parser', 'load_config_file', 'config_from_args', 'main', 'cli']
+__all__ = ['FLAGS', 'HELP_GROUPS', 'str2bool', 'json_list', 'make_parser', 'load_config_file', 'config_from_args', 'main', 'cli']
 
 # %% ../nbs/16_train.ipynb #58c770dd
 def str2bool(s:str) -> bool:
@@ -46,14 +46,14 @@ FLAGS = [  # (name, type or action, help); the seed's flags first (seed-spec §4
     ('se_reduction', int, 'se_resnet_preact: r'), ('n_channels', json_list((int,)), 'vgg: stage widths'), ('n_layers', json_list((int,)), 'vgg: convs per stage'),
     ('use_bn', str2bool, 'vgg: BatchNorm'), ('shortcut', str, "resnet: 'A' (zero-pad), 'B' (projection) or 'none'"),
     ('outdir', str, 'run folder (required)'), ('seed', int, 'random seed (17)'), ('test_first', str2bool, 'evaluate before training (true)'),
-    ('epochs', int, None), ('batch_size', int, 'global batch size'), ('optimizer', str, 'sgd or adam'), ('base_lr', float, None),
-    ('weight_decay', float, None), ('momentum', float, None), ('nesterov', str2bool, None), ('betas', json_list(_NUM, 2), 'adam betas'),
+    ('epochs', int, "default: the architecture's (e.g. 160 for resnet)"), ('batch_size', int, 'global batch size'), ('optimizer', str, 'sgd or adam'), ('base_lr', float, "default: the architecture's"),
+    ('weight_decay', float, "default: the architecture's"), ('momentum', float, '(0.9)'), ('nesterov', str2bool, '(true)'), ('betas', json_list(_NUM, 2), 'adam betas'),
     ('scheduler', str, 'none, multistep, cosine or sgdr'), ('milestones', json_list(_NUM), "multistep epochs, e.g. '[80, 120]'"),
     ('lr_decay', float, 'multistep gamma'), ('lr_min', float, 'cosine/sgdr floor'), ('dataset', str, 'CIFAR10, CIFAR100, MNIST, FashionMNIST or folder'),
-    ('num_workers', int, 'classic loader workers'), ('use_cutout', 'store_true', None), ('cutout_size', int, '(16)'), ('cutout_prob', float, '(1)'),
-    ('cutout_inside', 'store_true', None), ('use_random_erasing', 'store_true', None), ('random_erasing_prob', float, '(0.5)'),
+    ('num_workers', int, 'classic loader workers'), ('use_cutout', 'store_true', 'Cutout (DeVries and Taylor)'), ('cutout_size', int, '(16)'), ('cutout_prob', float, '(1)'),
+    ('cutout_inside', 'store_true', 'keep the square inside the image'), ('use_random_erasing', 'store_true', 'Random Erasing (Zhong et al.)'), ('random_erasing_prob', float, '(0.5)'),
     ('random_erasing_area_ratio_range', json_list(_NUM, 2), "'[0.02, 0.4]'"), ('random_erasing_min_aspect_ratio', float, '(0.3)'),
-    ('random_erasing_max_attempt', int, '(20)'), ('use_mixup', 'store_true', None), ('mixup_alpha', float, '(1)'),
+    ('random_erasing_max_attempt', int, '(20)'), ('use_mixup', 'store_true', 'Mixup (Zhang et al.)'), ('mixup_alpha', float, '(1)'),
     # ours
     ('data_dir', str, 'dataset folder (default ~/.cache/pytorch_cls/data or $PYTORCH_CLS_DATA)'), ('device', str, "auto, cpu, cuda or cuda:N"),
     ('resume', 'store_true', 'continue the run in --outdir'), ('overwrite', 'store_true', 'replace the run in --outdir'),
@@ -69,6 +69,17 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, no usage dump
         self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
 
+HELP_GROUPS = {  # the sections of --help, in order; every flag of FLAGS is in one
+    'model': ('arch', *MODEL_ARGS),
+    'optimisation': ('epochs', 'batch_size', 'optimizer', 'base_lr', 'weight_decay', 'momentum', 'nesterov', 'betas',
+                     'no_weight_decay_on_bn', 'scheduler', 'milestones', 'lr_decay', 'lr_min', 'T0', 'T_mult', 'warmup_epochs'),
+    'data and augmentation': ('dataset', 'data_dir', 'download', 'loader', 'num_workers', 'use_cutout', 'cutout_size', 'cutout_prob',
+                              'cutout_inside', 'use_random_erasing', 'random_erasing_prob', 'random_erasing_area_ratio_range',
+                              'random_erasing_min_aspect_ratio', 'random_erasing_max_attempt', 'use_mixup', 'mixup_alpha'),
+    'run': ('outdir', 'seed', 'test_first', 'device', 'resume', 'overwrite', 'run_epochs', 'steps_per_epoch', 'deterministic', 'progress'),
+    'speed (CUDA only)': ('amp', 'channels_last', 'compile'),
+}
+
 def make_parser() -> argparse.ArgumentParser:
     "The `pytorch-cls-train` argument parser"
     p = _Parser(prog='pytorch-cls-train', description='Train a classic CIFAR/MNIST classifier (flags as the original main.py).',
@@ -76,13 +87,16 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument('--config', help='JSON or YAML file of settings (flags given here win)')
     p.add_argument('--preset', help='a row of the README result tables, e.g. wrn_28_10_cutout16 (see --list_presets)')
     p.add_argument('--list_presets', '--list-presets', action='store_true', help='list the presets and exit')
+    groups = {g: p.add_argument_group(g) for g in HELP_GROUPS}
+    group_of = {n: groups[g] for g, names in HELP_GROUPS.items() for n in names}
     for name, kind, help in FLAGS:
-        names = [f'--{name}'] + ([f"--{name.replace('_', '-')}"] if '_' in name else [])
-        if kind == 'store_true': p.add_argument(*names, action='store_true', help=help)
-        else: p.add_argument(*names, type=kind, help=help, metavar=name.upper())
-    p.add_argument('--tensorboard', action='store_true', help='write TensorBoard events if tensorboard is installed (default)')
-    p.add_argument('--no-tensorboard', '--no_tensorboard', dest='tensorboard', action='store_false')
-    p.add_argument('--gpu', help="the seed's GPU choice: '-1' for CPU, or one GPU index (several GPUs: use torchrun)")
+        names, g = [f'--{name}'] + ([f"--{name.replace('_', '-')}"] if '_' in name else []), group_of[name]
+        if kind == 'store_true': g.add_argument(*names, action='store_true', help=help)
+        else: g.add_argument(*names, type=kind, help=help, metavar=name.upper())
+    run = groups['run']
+    run.add_argument('--tensorboard', action='store_true', help='write TensorBoard events if tensorboard is installed (default)')
+    run.add_argument('--no-tensorboard', '--no_tensorboard', dest='tensorboard', action='store_false')
+    run.add_argument('--gpu', help="the seed's GPU choice: '-1' for CPU, or one GPU index (several GPUs: use torchrun)")
     return p
 
 # %% ../nbs/16_train.ipynb #88d8688e
