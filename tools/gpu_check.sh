@@ -3,7 +3,7 @@
 # and what it measured is in OUT_DIR as soon as it ends, so a run cut short keeps the earlier stages:
 #   1. bench.json         pytorch-cls-bench, classic pipeline vs ours: ResNet-preact-56 and WRN-28-10 at batch 128
 #   2. fast_*, classic_*  accuracy: ResNet-preact-20 for EPOCHS epochs on the JPEG copy of CIFAR-10, our path and the classic one
-#   3. gpu_cells.txt      the notebooks' `#| gpu` cells (06, 10, 11, 12, 14) under nbdev-test
+#   3. gpu_cells.txt      the notebooks' `#| gpu` cells (06, 10, 11, 12, 14, 15) under nbdev-test
 #   4. bench_results.json with the time left: classic vs ours for one row of each other family of the seed's CIFAR-10
 #                         table, at that row's batch size, then ours alone for every row (notebook 20's estimated
 #                         wall times: copy it to nbs/bench_results.json; the data are synthetic, so it may be committed)
@@ -71,7 +71,7 @@ for f in fast/metrics.csv fast/config.json classic/metrics.csv; do [ -f "$WORK/$
 stage "3. the notebooks' gpu cells"
 flags=gpu; [ "$DEVICE" = cpu ] && flags=''   # a dry run checks that the notebooks run here, without their gpu cells
 nbdev_test=$(command -v nbdev-test || echo "$WORK/site/bin/nbdev-test")
-for nb in 06_shake_shake 10_cutout 11_random_erasing 12_mixup 14_data; do
+for nb in 06_shake_shake 10_cutout 11_random_erasing 12_mixup 14_data 15_engine; do
   [ "$(left)" -gt 20 ] || { echo "$nb: not run, out of time" | tee -a "$out/gpu_cells.txt"; continue; }
   res=$(timeout $(( $(left) < 90 ? $(left) : 90 )) $PY "$nbdev_test" "nbs/$nb.ipynb" --flags "$flags" --n-workers 1 2>&1 | tail -5)
   echo "$nb: $res" | tee -a "$out/gpu_cells.txt"
