@@ -13,7 +13,7 @@ import torch
 
 from .core import Table, count_flops, create_model
 from .data import DeviceLoader, classic_loader, dataset_info, load_arrays, write_fake_dataset
-from .engine import (TrainConfig, atomic_write, batch_transforms, env_info, make_optimizer, model_kwargs,
+from .engine import (AMP, COMPILE, TrainConfig, atomic_write, batch_transforms, env_info, make_optimizer, model_kwargs,
                                 per_image_transforms, pick_device, resolve, speed_settings, train_epoch)
 from .lr_schedules import build_scheduler
 
@@ -129,7 +129,8 @@ def _configs(args):
         s = {k: getattr(args, k) for k in model_keys if getattr(args, k, None) is not None}
         out.append((args.arch + ''.join(f'_{k}{v}' for k, v in s.items() if k != 'arch'), s))
     if not out: raise ValueError('nothing to benchmark: give --presets, --seed_table or --arch')
-    return out
+    speed = {k: getattr(args, k) for k in ('compile', 'amp') if getattr(args, k, None) is not None}  # variants of our mode
+    return [(n, {**s, **speed}) for n, s in out]
 
 def main(argv=None) -> int:
     "Entry point of `pytorch-cls-bench`"
@@ -142,6 +143,8 @@ def main(argv=None) -> int:
     p.add_argument('--warmup', type=int, default=30); p.add_argument('--device', default='auto')
     p.add_argument('--modes', nargs='+', default=['classic', 'fast'], choices=['classic', 'fast'])
     p.add_argument('--num_workers', type=int, default=8, help='classic DataLoader workers')
+    p.add_argument('--compile', choices=COMPILE, help="our mode's compile setting (default: the engine's choice, auto)")
+    p.add_argument('--amp', choices=AMP, help="our mode's mixed precision (default: auto)")
     p.add_argument('--json', help='write the results here (refuses to overwrite)')
     args = p.parse_args(argv)
     try:
