@@ -18,9 +18,10 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 # %% auto #0
-__all__ = ['MODEL_MODULES', 'SHAPES', 'init_cnn', 'Net', 'Variant', 'register_model', 'register_variant', 'list_models',
-           'get_variant', 'create_model', 'count_params', 'count_flops', 'Table', 'model_summary', 'zoo', 'Block',
-           'draw_block', 'draw_blocks', 'default_data_dir', 'draw_shape', 'sample_images', 'show_images']
+__all__ = ['MODEL_MODULES', 'SHAPES', 'init_cnn', 'check_positive', 'check_prob', 'check_number', 'Net', 'Variant',
+           'register_model', 'register_variant', 'list_models', 'get_variant', 'create_model', 'count_params',
+           'count_flops', 'Table', 'model_summary', 'zoo', 'Block', 'draw_block', 'draw_blocks', 'default_data_dir',
+           'draw_shape', 'sample_images', 'show_images']
 
 # %% ../nbs/13_core.ipynb #11c1ed60
 def init_cnn(model:nn.Module, mode:str='fan_out'):
@@ -34,6 +35,22 @@ def init_cnn(model:nn.Module, mode:str='fan_out'):
             nn.init.ones_(m.weight); nn.init.zeros_(m.bias)
         elif isinstance(m, nn.Linear) and m.bias is not None: nn.init.zeros_(m.bias)
     return model
+
+# %% ../nbs/13_core.ipynb #bcebc076
+def check_positive(**kwargs):
+    "Raise a `ValueError` naming any argument that is not a positive integer"
+    for k, v in kwargs.items():
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"{k} must be a positive integer, got {v!r}")
+
+def check_prob(**kwargs):
+    "Raise a `ValueError` naming any argument that is not a probability in [0, 1]"
+    for k, v in kwargs.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1: raise ValueError(f"{k} must be a probability in [0, 1], got {v!r}")
+
+def check_number(**kwargs):
+    "Raise a `ValueError` naming any argument that is not a finite real number"
+    for k, v in kwargs.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v): raise ValueError(f"{k} must be a finite number, got {v!r}")
 
 # %% ../nbs/13_core.ipynb #cf4ccda1
 class Net(nn.Sequential):

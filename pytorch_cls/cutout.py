@@ -10,11 +10,11 @@ import math
 from typing import NamedTuple
 import torch
 from torch import nn
-from .resnet import check_positive
+from .core import check_number, check_positive, check_prob
 
 # %% auto #0
-__all__ = ['box_mask', 'fill_mask', 'pick', 'draws_to', 'check_prob', 'check_number', 'check_generator', 'cutout', 'centre_range',
-           'CutoutDraws', 'cutout_draws', 'Cutout', 'BatchCutout', 'expected_erased_fraction']
+__all__ = ['box_mask', 'fill_mask', 'pick', 'draws_to', 'check_generator', 'cutout', 'centre_range', 'CutoutDraws',
+           'cutout_draws', 'Cutout', 'BatchCutout', 'expected_erased_fraction']
 
 # %% ../nbs/10_cutout.ipynb #9a931134
 def box_mask(y0, x0, h, w, # top row, left column, height, width: ints, or (N,) tensors for one box per image
@@ -45,15 +45,6 @@ def draws_to(draws:tuple, device) -> tuple:
     "The draws, with every tensor moved to `device`"
     return type(draws)(*(v.to(device) if isinstance(v, torch.Tensor) else v for v in draws))
 
-def check_prob(**kwargs):
-    "Raise a `ValueError` naming any argument that is not a probability in [0, 1]"
-    for k, v in kwargs.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1: raise ValueError(f"{k} must be a probability in [0, 1], got {v!r}")
-
-def check_number(**kwargs):
-    "Raise a `ValueError` naming any argument that is not a finite real number"
-    for k, v in kwargs.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v): raise ValueError(f"{k} must be a finite number, got {v!r}")
 
 def check_generator(generator:torch.Generator|None, device):
     "Raise a `ValueError` unless `generator` is None or on the same kind of device as the data"

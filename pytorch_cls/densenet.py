@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant
-from .resnet import conv1x1, conv3x3, check_positive, BLOCK_TYPES
+from .core import Net, init_cnn, register_model, register_variant, check_positive
+from .resnet import conv1x1, conv3x3, BLOCK_TYPES
 
 # %% auto #0
 __all__ = ['DenseLayer', 'BottleneckLayer', 'DenseBlock', 'Transition', 'layers_per_block', 'stem_width', 'DenseNet']

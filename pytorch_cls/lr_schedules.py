@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect, math
 import torch
 from torch.optim.lr_scheduler import LambdaLR
+from .core import check_positive
 
 # %% auto #0
 __all__ = ['SEED_SCHEDULES', 'SCHEDULERS', 'iters_per_epoch', 'multistep_lr', 'cosine_lr', 'sgdr_lr', 'warmup_factor',
@@ -20,8 +21,7 @@ def iters_per_epoch(n_samples:int,     # training-set size (50,000 for CIFAR, 60
                     drop_last:bool=True # drop the last incomplete batch (as the seed's training loader)
                    ) -> int:
     "Number of optimiser steps in one epoch"
-    for k, v in dict(n_samples=n_samples, batch_size=batch_size).items():
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"{k} must be a positive integer, got {v!r}")
+    check_positive(n_samples=n_samples, batch_size=batch_size)
     if drop_last and n_samples < batch_size:
         raise ValueError(f"batch_size {batch_size} exceeds n_samples {n_samples}: with drop_last an epoch has no iteration")
     return n_samples // batch_size if drop_last else -(-n_samples // batch_size)
@@ -79,15 +79,11 @@ def warmup_factor(it:int,          # 0-based global iteration
 # %% ../nbs/09_lr_schedules.ipynb #80ca8c4a
 SCHEDULERS = ('none', 'multistep', 'cosine', 'sgdr')
 
-def _check_positive_int(**kwargs):
-    for k, v in kwargs.items():
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"{k} must be a positive integer, got {v!r}")
-
 def check_schedule(*, scheduler:str, base_lr:float, epochs:int, iters_per_epoch:int, milestones=(), lr_decay:float=0.1,
                    lr_min:float=0.0, T0:int=10, T_mult:int=2, warmup_epochs:float=0.0):
     "Raise a `ValueError` that names the allowed values if any schedule argument is invalid"
     if scheduler not in SCHEDULERS: raise ValueError(f"scheduler must be one of {SCHEDULERS}, got {scheduler!r}")
-    _check_positive_int(epochs=epochs, iters_per_epoch=iters_per_epoch)
+    check_positive(epochs=epochs, iters_per_epoch=iters_per_epoch)
     if not base_lr > 0: raise ValueError(f"base_lr must be > 0, got {base_lr!r}")
     if scheduler == 'multistep':
         ms = list(milestones)
@@ -96,7 +92,7 @@ def check_schedule(*, scheduler:str, base_lr:float, epochs:int, iters_per_epoch:
         if not lr_decay > 0: raise ValueError(f"lr_decay must be > 0, got {lr_decay!r}")
     if scheduler in ('cosine', 'sgdr') and not 0 <= lr_min <= base_lr:
         raise ValueError(f"lr_min must be in [0, base_lr={base_lr}], got {lr_min!r}")
-    if scheduler == 'sgdr': _check_positive_int(T0=T0, T_mult=T_mult)
+    if scheduler == 'sgdr': check_positive(T0=T0, T_mult=T_mult)
     if not 0 <= warmup_epochs <= epochs: raise ValueError(f"warmup_epochs must be in [0, epochs={epochs}], got {warmup_epochs!r}")
 
 # %% ../nbs/09_lr_schedules.ipynb #8cf347a1

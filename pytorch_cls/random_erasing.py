@@ -10,8 +10,8 @@ import math
 from typing import NamedTuple
 import torch
 from torch import nn
-from .resnet import check_positive
-from .cutout import box_mask, fill_mask, check_prob, check_number, check_generator
+from .core import check_positive, check_prob, check_number
+from .cutout import box_mask, fill_mask, check_generator
 
 # %% auto #0
 __all__ = ['FILLS', 'POS_RANGE', 'erase', 'ErasingDraws', 'erasing_draws', 'attempt_sizes', 'place', 'erasing_boxes',

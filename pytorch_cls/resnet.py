@@ -9,11 +9,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant
+from .core import Net, check_positive, init_cnn, register_model, register_variant
 
 # %% auto #0
 __all__ = ['SHORTCUTS', 'BLOCK_TYPES', 'conv3x3', 'conv1x1', 'PadShortcut', 'make_shortcut', 'BasicBlock', 'Bottleneck',
-           'blocks_per_stage', 'check_positive', 'ResNet']
+           'blocks_per_stage', 'ResNet']
 
 # %% ../nbs/00_resnet.ipynb #cd881aa9
 def conv3x3(in_channels:int, out_channels:int, stride:int=1, groups:int=1) -> nn.Conv2d:
@@ -94,10 +94,6 @@ def blocks_per_stage(depth:int, block_type:str='basic') -> int:
         raise ValueError(f"depth must be {per}n+2 for {block_type} blocks ({ok}, ...), got {depth!r}")
     return (depth - 2) // per
 
-def check_positive(**kwargs):
-    "Raise a `ValueError` naming any argument that is not a positive integer"
-    for k, v in kwargs.items():
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"{k} must be a positive integer, got {v!r}")
 
 # %% ../nbs/00_resnet.ipynb #c9aab1c2
 @register_model('resnet')

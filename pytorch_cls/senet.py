@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import register_model, register_variant
-from .resnet import blocks_per_stage, check_positive
+from .core import register_model, register_variant, check_positive
+from .resnet import blocks_per_stage
 from .resnet_preact import ResNetPreact, PreactBasicBlock, PreactBottleneck
 
 # %% auto #0

@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant
-from .resnet import conv3x3, conv1x1, blocks_per_stage, check_positive
+from .core import Net, init_cnn, register_model, register_variant, check_positive
+from .resnet import conv3x3, conv1x1, blocks_per_stage
 
 # %% auto #0
 __all__ = ['LAYOUTS', 'ShakeFunction', 'shake', 'shake_coefficients', 'shake_mode', 'ShakeBranch', 'ShakeSkip', 'ShakeBlock',
