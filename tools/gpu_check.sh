@@ -20,7 +20,8 @@ cd "$(dirname "$0")/.."
 out=${1:?usage: bash tools/gpu_check.sh OUT_DIR [cifar10-jpeg dir]}; mkdir -p "$out"; out=$(cd "$out" && pwd)
 jpeg=$(cd "${2:-../shared/data/cifar10-jpeg}" && pwd) || exit 2
 PY=${PYTHON:-python3}; DEVICE=${DEVICE:-cuda}; TOTAL=${TOTAL:-540}
-WORK=${WORK:-$(mktemp -d)}; export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+if [ -z "${WORK:-}" ]; then WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT; fi   # converted data, wheels: removed at the end
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 exec > >(tee -a "$out/log.txt") 2>&1
 if [ "$DEVICE" = cpu ]; then EPOCHS=${EPOCHS:-1}; STEPS=${STEPS:-3}; WARMUP=${WARMUP:-1}; SPE=(--steps_per_epoch 3)
   bench_models=(--arch resnet_preact --depth 8 --base_channels 4); bench_bs=16; nworkers=0
