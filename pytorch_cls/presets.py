@@ -111,6 +111,6 @@ for n, (ps, rfr, alb), extra, e, t in [
 
 def preset_table(table:str|None=None) -> Table:
     "The presets (of one `table`) with their settings and reported errors"
-    rows = [[n, p['table'], ' '.join(f'{k}={v}' for k, v in p['config'].items()), p['paper_error'] or '', p['seed_error'] or '', p['seed_time'] or '']
+    rows = [[n, p['table'], p['paper_error'] or '', p['seed_error'] or '', p['seed_time'] or '', ' '.join(f'{k}={v}' for k, v in p['config'].items())]
             for n, p in PRESETS.items() if table is None or p['table'] == table]
-    return Table(['preset', 'table', 'settings', 'paper error %', 'seed error %', 'seed time'], rows)
+    return Table(['preset', 'table', 'paper error %', 'seed error %', 'seed time', 'settings'], rows)  # the long column last
