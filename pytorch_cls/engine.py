@@ -156,8 +156,9 @@ def speed_settings(cfg:TrainConfig, device:torch.device, flops_per_image:float,
     auto = torch.bfloat16 if capability >= (8, 0) else torch.float16  # bf16 needs Ampere or later; a T4 (Colab) gets fp16
     amp = {'auto': auto, 'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}[cfg.amp]
     mode = cfg.compile
-    if mode == 'auto': mode = 'reduce-overhead' if flops_per_image < 2e9 and capability >= (7, 0) else 'off'  # Triton needs Volta or later
-    if cfg.compile == 'auto' and world_size > 1: mode = 'off'  # CUDA graphs + DDP + BatchNorm: pytorch/pytorch#139207, #128218
+    if mode == 'auto':  # CUDA graphs for launch-bound nets, on one process (Triton needs Volta or later;
+        # CUDA graphs + DDP + BatchNorm: pytorch/pytorch#139207, #128218)
+        mode = 'reduce-overhead' if flops_per_image < 2e9 and capability >= (7, 0) and world_size == 1 else 'off'
     if cfg.deterministic: mode = 'off'
     return dict(amp=amp, channels_last=True if cfg.channels_last is None else cfg.channels_last, compile=mode)
 
@@ -454,7 +455,6 @@ def load_model(run, device='cpu') -> nn.Module:
     state = load_checkpoint(path, map_location=device)
     cfg = state['config']
     if 'model_args' not in cfg: raise RunError(f'{path} does not record its model arguments (it was written by an earlier version of pytorch_cls)')
-    _load_models()
     model = create_model(cfg['arch'], **cfg['model_args'])
     model.load_state_dict(state['model'])
     return model.to(device).eval()

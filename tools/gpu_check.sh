@@ -28,6 +28,7 @@ if [ "$DEVICE" = cpu ]; then EPOCHS=${EPOCHS:-1}; STEPS=${STEPS:-3}; WARMUP=${WA
 else EPOCHS=${EPOCHS:-5}; STEPS=${STEPS:-150}; WARMUP=${WARMUP:-30}; SPE=()
   bench_models=(--presets resnet_preact_56 wrn_28_10); bench_bs=128; nworkers=8; fi
 left() { echo $(( TOTAL - SECONDS )); }
+cap() { local l; l=$(left); echo $(( l < $1 ? l : $1 )); }   # a stage's limit: its own, or the time left
 stage() { echo; echo "== $1  (${SECONDS} s elapsed)"; }
 
 stage "0. environment"
@@ -45,7 +46,7 @@ fi
 $PY -c "import fastcore" || { echo "fastcore is missing: pip install it, or put its wheel in .whl/"; exit 1; }
 
 stage "1. benchmark: classic vs ours at batch $bench_bs"
-timeout $(( $(left) < 260 ? $(left) : 260 )) $PY -m pytorch_cls.bench "${bench_models[@]}" --batch_sizes $bench_bs --steps "$STEPS" \
+timeout $(cap 260) $PY -m pytorch_cls.bench "${bench_models[@]}" --batch_sizes $bench_bs --steps "$STEPS" \
   --warmup "$WARMUP" --num_workers $nworkers --device "$DEVICE" --json "$out/bench.json"; echo "bench exit $?"
 
 stage "2. ResNet-preact-20 on the JPEG copy of CIFAR-10"
@@ -64,8 +65,8 @@ print('wrote', dst)
 PY
 common=(--arch resnet_preact --depth 20 --dataset CIFAR10 --data_dir "$data" --download false --scheduler cosine --progress false
         --no-tensorboard --device "$DEVICE" "${SPE[@]}")
-timeout $(( $(left) < 120 ? $(left) : 120 )) $PY -m pytorch_cls.train "${common[@]}" --epochs "$EPOCHS" --outdir "$WORK/fast"; echo "fast run exit $?"
-timeout $(( $(left) < 100 ? $(left) : 100 )) $PY -m pytorch_cls.train "${common[@]}" --epochs "$EPOCHS" --loader classic --num_workers $nworkers \
+timeout $(cap 120) $PY -m pytorch_cls.train "${common[@]}" --epochs "$EPOCHS" --outdir "$WORK/fast"; echo "fast run exit $?"
+timeout $(cap 100) $PY -m pytorch_cls.train "${common[@]}" --epochs "$EPOCHS" --loader classic --num_workers $nworkers \
   --amp off --compile off --channels_last false --outdir "$WORK/classic"; echo "classic run exit $?"
 for f in fast/metrics.csv fast/config.json classic/metrics.csv; do [ -f "$WORK/$f" ] && cp "$WORK/$f" "$out/${f/\//_}"; done
 
@@ -74,7 +75,7 @@ flags=gpu; [ "$DEVICE" = cpu ] && flags=''   # a dry run checks that the noteboo
 nbdev_test=$(command -v nbdev-test || echo "$WORK/site/bin/nbdev-test")
 for nb in 06_shake_shake 10_cutout 11_random_erasing 12_mixup 14_data 15_engine; do
   [ "$(left)" -gt 20 ] || { echo "$nb: not run, out of time" | tee -a "$out/gpu_cells.txt"; continue; }
-  res=$(timeout $(( $(left) < 90 ? $(left) : 90 )) $PY "$nbdev_test" "nbs/$nb.ipynb" --flags "$flags" --n-workers 1 2>&1 | tail -5)
+  res=$(timeout $(cap 90) $PY "$nbdev_test" "nbs/$nb.ipynb" --flags "$flags" --n-workers 1 2>&1 | tail -5)
   echo "$nb: $res" | tee -a "$out/gpu_cells.txt"
 done
 
