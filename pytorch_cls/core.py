@@ -10,6 +10,7 @@ import importlib, inspect, math, os, re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,21 +19,26 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 # %% auto #0
-__all__ = ['MODEL_MODULES', 'SHAPES', 'init_cnn', 'check_positive', 'check_prob', 'check_number', 'Net', 'Variant',
-           'register_model', 'register_variant', 'list_models', 'get_variant', 'create_model', 'count_params',
-           'count_flops', 'Table', 'model_summary', 'zoo', 'Block', 'draw_block', 'draw_blocks', 'default_data_dir',
-           'draw_shape', 'sample_images', 'show_images']
+__all__ = ['MODEL_MODULES', 'LAYOUTS', 'PAGE_WIDTH', 'STYLE', 'SHAPES', 'CIFAR10_CLASSES', 'init_cnn', 'check_positive',
+           'check_prob', 'check_number', 'Net', 'Variant', 'register_model', 'register_variant', 'list_models',
+           'get_variant', 'create_model', 'check_layout', 'load_by_order', 'count_params', 'count_flops', 'Table',
+           'model_summary', 'use_style', 'fit_width', 'zoo', 'plot_zoo', 'Block', 'draw_block', 'draw_blocks',
+           'default_data_dir', 'draw_shape', 'Samples', 'sample_images', 'show_images']
 
 # %% ../nbs/13_core.ipynb #11c1ed60
-def init_cnn(model:nn.Module, mode:str='fan_out'):
-    "He-normal convs (`mode` 'fan_out' or 'fan_in'), BatchNorm weight 1 / bias 0, Linear bias 0"
+def init_cnn(model:nn.Module,
+             mode:str='fan_out',  # He-normal fan mode of the convolutions: 'fan_out' or 'fan_in'
+             bn_weight:str='one', # BatchNorm scale: 'one' (the identity), or 'uniform' U(0, 1) as some of the original networks
+            ):
+    "He-normal convs, zero conv biases, BatchNorm bias 0 and weight 1 (or U(0, 1)), Linear bias 0"
     if mode not in ('fan_out', 'fan_in'): raise ValueError(f"mode must be 'fan_out' or 'fan_in', got {mode!r}")
+    if bn_weight not in ('one', 'uniform'): raise ValueError(f"bn_weight must be 'one' or 'uniform', got {bn_weight!r}")
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, mode=mode, nonlinearity='relu')
             if m.bias is not None: nn.init.zeros_(m.bias)
         elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
-            nn.init.ones_(m.weight); nn.init.zeros_(m.bias)
+            nn.init.ones_(m.weight) if bn_weight == 'one' else nn.init.uniform_(m.weight); nn.init.zeros_(m.bias)
         elif isinstance(m, nn.Linear) and m.bias is not None: nn.init.zeros_(m.bias)
     return model
 
@@ -71,19 +77,19 @@ class Variant:
     name:str; arch:str; kwargs:dict
     paper_params:float|None=None  # millions, as printed in the paper
     paper_error:str|None=None     # CIFAR-10 test error (%) as printed in the paper
-    seed_params:int|None=None     # parameter count of the original (seed) implementation
+    original_params:int|None=None # parameter count of the original implementation's network (`layout='original'`)
     note:str=''
 
 def register_model(arch:str):
-    "Class decorator: register a model family under the seed's `--arch` name"
+    "Class decorator: register a model family under the original implementation's `--arch` name"
     def _inner(cls):
         _FAMILIES[arch] = cls
         return cls
     return _inner
 
-def register_variant(name:str, arch:str, paper_params=None, paper_error=None, seed_params=None, note='', **kwargs):
+def register_variant(name:str, arch:str, paper_params=None, paper_error=None, original_params=None, note='', **kwargs):
     "Register `name` as `arch` with `kwargs` pinned"
-    _VARIANTS[name] = Variant(name, arch, kwargs, paper_params, paper_error, seed_params, note)
+    _VARIANTS[name] = Variant(name, arch, kwargs, paper_params, paper_error, original_params, note)
 
 # %% ../nbs/13_core.ipynb #d16f2fe9
 def _load_models():
@@ -107,7 +113,7 @@ def get_variant(name:str) -> Variant:
     if name not in _VARIANTS: raise ValueError(f"unknown variant {name!r}; allowed: {', '.join(sorted(_VARIANTS))}")
     return _VARIANTS[name]
 
-def create_model(arch:str, # a family (the seed's --arch) or a named variant
+def create_model(arch:str, # a family (the original `--arch`) or a named variant
                  **kwargs) -> nn.Module:
     "Build the network `arch` with the family's keyword arguments (`depth`, `block_type`, ..., `num_classes`, `in_channels`)"
     if arch not in _FAMILIES and arch not in _VARIANTS: _load_models()
@@ -125,6 +131,24 @@ def create_model(arch:str, # a family (the seed's --arch) or a named variant
     bad = [k for k in kwargs if k not in allowed]
     if bad: raise ValueError(f"{arch} does not take {', '.join(map(repr, bad))}; allowed arguments: {', '.join(allowed)}")
     return cls(**kwargs)
+
+# %% ../nbs/13_core.ipynb #07cac31b
+LAYOUTS = ('paper', 'original')
+
+def check_layout(layout:str):
+    "Raise a `ValueError` unless `layout` is one of `LAYOUTS`"
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be 'paper' (the network the paper describes) or 'original' (the network the original implementation builds), got {layout!r}")
+
+# %% ../nbs/13_core.ipynb #45d76d0b
+def load_by_order(model:nn.Module, state_dict:dict) -> nn.Module:
+    "Copy the tensors of `state_dict` into `model` by position (names may differ), checking that count and every shape match"
+    ours, theirs = list(model.state_dict().items()), list(state_dict.items())
+    if len(ours) != len(theirs): raise ValueError(f'the model has {len(ours)} tensors, the state_dict {len(theirs)}: not the same network')
+    for i, ((k, a), (k2, b)) in enumerate(zip(ours, theirs)):
+        if a.shape != b.shape: raise ValueError(f'tensor {i}: {k} has shape {tuple(a.shape)}, the state_dict\'s {k2} {tuple(b.shape)}: not the same network')
+    model.load_state_dict(dict(zip([k for k, _ in ours], [b for _, b in theirs])))
+    return model
 
 # %% ../nbs/13_core.ipynb #3d2504da
 def count_params(model:nn.Module, trainable:bool=True) -> int:
@@ -177,8 +201,22 @@ def model_summary(model:nn.Module, input_size=(3, 32, 32)) -> Table:
     return Table(['part', 'input', 'output', 'params', 'MFLOPs'], rows)
 
 # %% ../nbs/13_core.ipynb #6515a0cd
+PAGE_WIDTH = 8.5  # inches: the docs' text column, 850 px at 100 dpi
+STYLE = {'figure.dpi': 100, 'figure.figsize': (6.0, 3.5), 'font.size': 10, 'axes.titlesize': 10, 'axes.labelsize': 10,
+         'xtick.labelsize': 9, 'ytick.labelsize': 9, 'legend.fontsize': 9, 'figure.titlesize': 11,
+         'axes.spines.top': False, 'axes.spines.right': False}
+
+def use_style():
+    "Apply the house plotting style: figures that fit the page column, text of at least 9 pt"
+    plt.rcParams.update(STYLE)
+
+def fit_width(width:float, height:float) -> tuple:
+    "A figure size (inches) no wider than `PAGE_WIDTH`, keeping the aspect ratio"
+    return (width, height) if width <= PAGE_WIDTH else (PAGE_WIDTH, height * PAGE_WIDTH / width)
+
+# %% ../nbs/13_core.ipynb #8340b2ba
 def zoo(input_size=(3, 32, 32)) -> Table:
-    "Every registered variant: parameters (ours, paper, seed), GFLOPs per image and the paper's CIFAR-10 error"
+    "Every registered variant: parameters (ours, paper, original implementation), GFLOPs per image and the paper's CIFAR-10 error"
     _load_models()
     rows = []
     order = list(_FAMILIES)
@@ -187,11 +225,32 @@ def zoo(input_size=(3, 32, 32)) -> Table:
         with torch.device('meta'): m = create_model(name, in_channels=input_size[0])
         p = count_params(m)
         rows.append([name, v.arch, f'{p:,}', f'{v.paper_params}M' if v.paper_params else '',
-                     f'{v.seed_params:,}' if v.seed_params and v.seed_params != p else '',
+                     f'{v.original_params:,}' if v.original_params and v.original_params != p else '',
                      f'{count_flops(m, input_size)/1e9:.3f}', v.paper_error or ''])
-    return Table(['variant', 'family', 'params', 'paper', 'seed (if different)', 'GFLOPs', 'paper error %'], rows)
+    return Table(['variant', 'family', 'params', 'paper', 'original impl. (if different)', 'GFLOPs', 'paper error %'], rows)
 
-# %% ../nbs/13_core.ipynb #8340b2ba
+def _first_number(s): return float(m.group()) if (m := re.search(r'\d+(\.\d+)?', s or '')) else None
+
+def plot_zoo(input_size=(3, 32, 32)):
+    "Parameters (log scale) against the paper's CIFAR-10 error: one labelled point per registered variant of the papers' networks"
+    _load_models()
+    pts = []
+    for name, v in _VARIANTS.items():
+        err = _first_number(v.paper_error)
+        if err is None or v.kwargs.get('layout', 'paper') != 'paper': continue
+        with torch.device('meta'): pts.append((name, v.arch, count_params(create_model(name, in_channels=input_size[0])), err))
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 5.5))
+        for i, arch in enumerate(dict.fromkeys(a for _, a, _, _ in pts)):
+            sel = [q for q in pts if q[1] == arch]
+            ax.scatter([q[2] for q in sel], [q[3] for q in sel], color=f'C{i}', label=arch, zorder=3)
+            for n, _, p, e in sel: ax.annotate(n, (p, e), xytext=(4, 3), textcoords='offset points', fontsize=9, color=f'C{i}')
+        ax.set(xscale='log', xlabel='parameters', ylabel='CIFAR-10 test error (%), from the paper')
+        ax.legend(ncols=3, loc='upper right'); ax.grid(alpha=0.3)
+        fig.tight_layout()
+    return fig
+
+# %% ../nbs/13_core.ipynb #da3dc55b
 _COLOURS = [('conv', '#9ecae1'), ('linear', '#9ecae1'), ('fc', '#9ecae1'), ('bn', '#fdd49e'), ('norm', '#fdd49e'),
             ('relu', '#a1d99b'), ('sigmoid', '#a1d99b'), ('pool', '#d9d9d9'), ('drop', '#fcc5c0'),
             ('shake', '#fcc5c0'), ('se', '#dadaeb'), ('concat', '#dadaeb'), ('scale', '#dadaeb')]
@@ -205,61 +264,91 @@ class Block:
     "What `draw_blocks` draws: `layers` (a list, or a list of parallel branches), a `shortcut` label or None, the `merge` symbol and the layers `after` it"
     layers:list; shortcut:str|None='identity'; merge:str='+'; after:list=field(default_factory=list); title:str=''
 
-def _box(ax, x, y, text, w=2.2, h=0.55):
+    @property
+    def branches(self): return self.layers if self.layers and isinstance(self.layers[0], (list, tuple)) else [self.layers]
+
+_DX, _DY, _Y0, _BOX_W, _SCALE = 2.8, -0.9, -0.8, 2.5, 0.45  # branch spacing, layer step, first layer (diagram units); inches per unit
+
+def _box(ax, x, y, text, w=_BOX_W, h=0.55):
     ax.add_patch(plt.Rectangle((x - w/2, y - h/2), w, h, fc=_colour(text), ec='#444', lw=1, zorder=2))
-    ax.text(x, y, text, ha='center', va='center', fontsize=8, zorder=3)
+    ax.text(x, y, text, ha='center', va='center', fontsize=9, zorder=3)
 
 def _arrow(ax, x0, y0, x1, y1):
     ax.annotate('', (x1, y1), (x0, y0), arrowprops=dict(arrowstyle='->', color='#444', lw=1), zorder=1)
 
+def _bottom(b):  # y of the last layer (or of the merge) of `b`
+    depth, merged = max(len(br) for br in b.branches), b.shortcut is not None or len(b.branches) > 1
+    return _Y0 + _DY * (depth if merged else depth - 1) + _DY * len(b.after)
+
+def _margins(b):  # diagram units left of the first branch's centre and right of the last one's (room for the shortcut)
+    return _BOX_W / 2 + 0.2, _BOX_W / 2 + (2.5 if b.shortcut not in (None, 'identity') else 1.6 if b.shortcut else 0.2)
+
+def _extent(b):  # (width, height) of `b`'s drawing, in diagram units
+    return (len(b.branches) - 1) * _DX + sum(_margins(b)), 0.8 - (_bottom(b) - 1.3)
+
 def draw_block(ax, b:Block):
     "Draw one `Block` on `ax`, top to bottom"
-    branches = b.layers if b.layers and isinstance(b.layers[0], (list, tuple)) else [b.layers]
+    branches = b.branches
     nb, depth = len(branches), max(len(br) for br in branches)
-    xs = [(i - (nb - 1)/2) * 2.6 for i in range(nb)]
-    dy, y0 = -0.9, -0.8  # vertical step; centre of the first layer
+    xs = [(i - (nb - 1)/2) * _DX for i in range(nb)]
     ax.text(0, 0.35, 'x', ha='center', fontsize=10, fontweight='bold')
     for x, br in zip(xs, branches):
-        _arrow(ax, 0, 0.2, x, y0 + 0.28)
+        _arrow(ax, 0, 0.2, x, _Y0 + 0.28)
         for j, layer in enumerate(br):
-            _box(ax, x, y0 + dy * j, layer)
-            if j: _arrow(ax, x, y0 + dy * (j - 1) - 0.28, x, y0 + dy * j + 0.28)
+            _box(ax, x, _Y0 + _DY * j, layer)
+            if j: _arrow(ax, x, _Y0 + _DY * (j - 1) - 0.28, x, _Y0 + _DY * j + 0.28)
     merged = b.shortcut is not None or nb > 1
     if merged:
-        y = y0 + dy * depth
-        for x, br in zip(xs, branches): _arrow(ax, x, y0 + dy * (len(br) - 1) - 0.28, 0, y + 0.25)
+        y = _Y0 + _DY * depth
+        for x, br in zip(xs, branches): _arrow(ax, x, _Y0 + _DY * (len(br) - 1) - 0.28, 0, y + 0.25)
         ax.add_patch(plt.Circle((0, y), 0.25, fc='white', ec='#444', zorder=2))
-        ax.text(0, y, b.merge, ha='center', va='center', fontsize=9, zorder=3)
+        ax.text(0, y, b.merge, ha='center', va='center', fontsize=10, zorder=3)
         gap = 0.25
-    else: y, gap = y0 + dy * (depth - 1), 0.28
+    else: y, gap = _Y0 + _DY * (depth - 1), 0.28
     if b.shortcut is not None:
-        xr = max(xs) + 2.4
+        xr = max(xs) + _BOX_W / 2 + (1.2 if b.shortcut != 'identity' else 0.9)
         ax.plot([0, xr, xr], [0.2, 0.2, y], color='#444', lw=1, zorder=1)
         _arrow(ax, xr, y, 0.27, y)
-        if b.shortcut != 'identity': _box(ax, xr, y/2, b.shortcut, w=1.9)
-        else: ax.text(xr + 0.1, y/2, 'identity', rotation=90, va='center', fontsize=8)
+        if b.shortcut != 'identity': _box(ax, xr, y/2, b.shortcut, w=2.2)
+        else: ax.text(xr + 0.12, y/2, 'identity', rotation=90, va='center', fontsize=9)
     for layer in b.after:
-        _arrow(ax, 0, y - gap, 0, y + dy + 0.28); y += dy; gap = 0.28; _box(ax, 0, y, layer)
+        _arrow(ax, 0, y - gap, 0, y + _DY + 0.28); y += _DY; gap = 0.28; _box(ax, 0, y, layer)
     _arrow(ax, 0, y - gap, 0, y - 0.75)
     ax.text(0, y - 1.0, 'out', ha='center', fontsize=10, fontweight='bold')
-    ax.set_xlim(min(xs) - 1.6, max(xs) + 3.6); ax.set_ylim(y - 1.3, 0.8)
+    w, h = _extent(b)
+    ax.set_xlim(min(xs) - _margins(b)[0], min(xs) - _margins(b)[0] + w); ax.set_ylim(0.8 - h, 0.8)
     ax.set_aspect('equal'); ax.axis('off')
     if b.title: ax.set_title(b.title, fontsize=10)
 
-def draw_blocks(*blocks:Block, height:float=4.5):
-    "Draw `blocks` side by side and return the figure"
-    widths = [(len(b.layers) if b.layers and isinstance(b.layers[0], (list, tuple)) else 1) * 2.6 + 2.4 for b in blocks]
-    fig, axs = plt.subplots(1, len(blocks), figsize=(sum(widths) * 0.55, height), width_ratios=widths, squeeze=False)
-    for ax, b in zip(axs[0], blocks): draw_block(ax, b)
-    fig.tight_layout()
+def draw_blocks(*blocks:Block, max_width:float=PAGE_WIDTH):
+    "Draw `blocks` side by side at one scale, in as many rows as `max_width` (inches) needs, and return the figure"
+    ext = [(w * _SCALE, h * _SCALE) for w, h in map(_extent, blocks)]
+    rows, row = [], []
+    for i, (w, _) in enumerate(ext):
+        if row and sum(ext[j][0] for j in row) + w > max_width: rows.append(row); row = []
+        row.append(i)
+    rows.append(row)
+    title = 0.3  # inches above each row for the titles
+    heights = [max(ext[i][1] for i in r) + title for r in rows]
+    W, H = max(sum(ext[i][0] for i in r) for r in rows), sum(heights)
+    with plt.rc_context(STYLE):
+        fig, top = plt.figure(figsize=(W, H)), H
+        for r, rh in zip(rows, heights):
+            x = 0.
+            for i in r:
+                w, h = ext[i]
+                draw_block(fig.add_axes([x / W, (top - title - h) / H, w / W, h / H]), blocks[i])
+                x += w
+            top -= rh
     return fig
 
-# %% ../nbs/13_core.ipynb #f23123d9
+# %% ../nbs/13_core.ipynb #5f23b73d
 def default_data_dir() -> Path:
     "Where datasets live: `$PYTORCH_CLS_DATA`, or `~/.cache/pytorch_cls/data`"
     return Path(os.environ.get('PYTORCH_CLS_DATA', '~/.cache/pytorch_cls/data')).expanduser()
 
 SHAPES = ['disc', 'square', 'ring', 'triangle', 'cross', 'stripes', 'checker', 'diamond']
+CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
 
 def draw_shape(shape:str, size:int=32, channels:int=3, rng:np.random.Generator|None=None) -> np.ndarray:
     "One procedurally drawn uint8 image (channels, size, size) showing `shape` (one of `SHAPES`)"
@@ -280,33 +369,60 @@ def draw_shape(shape:str, size:int=32, channels:int=3, rng:np.random.Generator|N
     img = img + rng.normal(0, 0.03, img.shape)
     return (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
 
-def _local_cifar10(n):
-    from torchvision.datasets import CIFAR10
-    try: ds = CIFAR10(default_data_dir(), train=False, download=False)
-    except RuntimeError: return None  # not downloaded (or corrupt): torchvision checks the files' md5
-    return torch.from_numpy(ds.data[:n]).permute(0, 3, 1, 2).contiguous(), [ds.classes[t] for t in ds.targets[:n]]
+class Samples(NamedTuple):
+    "Images for a figure: uint8 `images` (n, channels, size, size), their `labels`, and their `source` (for the caption)"
+    images:torch.Tensor; labels:list; source:str
 
-def sample_images(n:int=8, size:int=32, channels:int=3, seed:int=0, real:bool=True):
-    "`n` uint8 images (n, channels, size, size) and their names: local CIFAR-10 test images if present (and `real`), else drawn"
-    if real and (size, channels) == (32, 3) and (res := _local_cifar10(n)) is not None: return res
+def _official(n, size, channels):
+    from torchvision import datasets
+    names = {(32, 3): ['CIFAR10'], (28, 1): ['FashionMNIST', 'MNIST']}.get((size, channels), [])
+    for name in names:
+        try: ds = getattr(datasets, name)(default_data_dir(), train=False, download=False)
+        except RuntimeError: continue  # not there, or damaged: torchvision checks the files
+        x = torch.as_tensor(np.asarray(ds.data[:n]))
+        x = x.permute(0, 3, 1, 2) if x.ndim == 4 else x[:, None]
+        return Samples(x.contiguous(), [ds.classes[int(t)] for t in ds.targets[:n]], f'{name} test images')
+
+def _jpeg_cifar10(n):
+    from PIL import Image
+    root = default_data_dir()/'cifar10-jpeg'/'test'
+    files = [sorted((root/c).glob('*.jpg')) for c in CIFAR10_CLASSES]
+    if not all(files): return None
+    picks = [(i % 10, files[i % 10][i // 10]) for i in range(n) if i // 10 < len(files[i % 10])]  # the classes in turn
+    x = torch.stack([torch.from_numpy(np.asarray(Image.open(f).convert('RGB').resize((32, 32)))).permute(2, 0, 1) for _, f in picks])
+    return Samples(x, [CIFAR10_CLASSES[c] for c, _ in picks], 'CIFAR-10 test images (JPEG-recompressed copy)')
+
+def sample_images(n:int=8, size:int=32, channels:int=3, seed:int=0,
+                  real:bool=True, # look for real images first
+                 ) -> Samples:
+    "`n` uint8 images (n, channels, size, size), their labels and their source: real test images if on disk (and `real`), else drawn"
+    if real and (res := _official(n, size, channels) or ((size, channels) == (32, 3) and _jpeg_cifar10(n))): return res
     rng = np.random.default_rng(seed)
     names = [SHAPES[i % len(SHAPES)] for i in range(n)]
-    return torch.from_numpy(np.stack([draw_shape(s, size, channels, rng) for s in names])), names
+    return Samples(torch.from_numpy(np.stack([draw_shape(s, size, channels, rng) for s in names])), names, 'drawn shapes')
 
-# %% ../nbs/13_core.ipynb #0de9712f
+# %% ../nbs/13_core.ipynb #4e7ea155
 def show_images(images:torch.Tensor, # (N, C, H, W) uint8, or float in [0, 1]
-                titles:list|None=None, ncols:int=8, scale:float=1.3, suptitle:str|None=None):
-    "Show `images` in a grid with optional `titles`; return the figure"
+                titles:list|None=None,     # one per image
+                ncols:int=8, scale:float=1.3, # columns; inches per image (less if the page is too narrow)
+                suptitle:str|None=None,    # above the grid, e.g. the images' source
+                row_titles:list|None=None, # one per row, on the left
+               ):
+    "Show `images` in a grid with optional titles; return the figure"
     images = images.detach().cpu()
     if images.dtype == torch.uint8: images = images.float() / 255
     n = len(images); ncols = min(ncols, n); nrows = math.ceil(n / ncols)
-    fig, axs = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale * (1.25 if titles else 1)), squeeze=False)
-    for i, ax in enumerate(axs.flat):
-        ax.axis('off')
-        if i >= n: continue
-        img = images[i].clamp(0, 1).permute(1, 2, 0)
-        ax.imshow(img.squeeze(-1), cmap='gray' if img.shape[-1] == 1 else None, vmin=0, vmax=1)
-        if titles: ax.set_title(str(titles[i]), fontsize=8)
-    if suptitle: fig.suptitle(suptitle)
-    fig.tight_layout()
+    scale = min(scale, PAGE_WIDTH / (ncols + (1.0 if row_titles else 0)))
+    with plt.rc_context(STYLE):
+        fig, axs = plt.subplots(nrows, ncols, squeeze=False, figsize=((ncols + (1.0 if row_titles else 0)) * scale,
+                                                                      nrows * scale * (1.25 if titles else 1) + (0.3 if suptitle else 0)))
+        for i, ax in enumerate(axs.flat):
+            ax.set_xticks([]); ax.set_yticks([]); ax.spines[:].set_visible(False)
+            if i >= n: continue
+            img = images[i].clamp(0, 1).permute(1, 2, 0)
+            ax.imshow(img.squeeze(-1), cmap='gray' if img.shape[-1] == 1 else None, vmin=0, vmax=1)
+            if titles: ax.set_title(str(titles[i]), fontsize=9)
+        for ax, t in zip(axs[:, 0], row_titles or []): ax.set_ylabel(t, rotation=0, ha='right', va='center', fontsize=9)
+        if suptitle: fig.suptitle(suptitle, fontsize=10)
+        fig.tight_layout()
     return fig

@@ -199,7 +199,7 @@ def write_fake_dataset(name:str, root, n_train:int=64, n_test:int=32, seed:int=0
     num_classes = info.num_classes if info else len(SHAPES)
     classes = SHAPES + [f'class{i}' for i in range(len(SHAPES), num_classes)]
     def split(n, s):
-        imgs, names = sample_images(n, size, channels, seed=s, real=False)  # drawn shapes; the label is the shape
+        imgs, names, _ = sample_images(n, size, channels, seed=s, real=False)  # drawn shapes; the label is the shape
         return imgs, torch.tensor([SHAPES.index(k) for k in names])
     root = save_arrays(name, root, split(n_train, seed), split(n_test, seed + 1000), classes)
     if name == 'folder':  # one image in 8 as a larger, non-square JPEG: exercises other formats and the resize rule

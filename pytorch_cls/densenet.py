@@ -128,5 +128,5 @@ for _name, _d, _bt, _k, _p, _e, _s in [
         ('densenet_bc100_k12', 100, 'bottleneck', 12,  0.8, '4.51', 769_162),
         ('densenet_bc250_k24', 250, 'bottleneck', 24, 15.3, '3.62', 15_324_406),
         ('densenet_bc190_k40', 190, 'bottleneck', 40, 25.6, '3.46', 25_624_430)]:
-    register_variant(_name, 'densenet', paper_params=_p, paper_error=_e, seed_params=_s,
+    register_variant(_name, 'densenet', paper_params=_p, paper_error=_e, original_params=_s,
                      depth=_d, block_type=_bt, growth_rate=_k, compression_rate=1 if _bt == 'basic' else 0.5)

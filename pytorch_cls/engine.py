@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import pytorch_cls
-from .core import create_model, count_params, default_data_dir, _FAMILIES, _family_args, _load_models
+from .core import LAYOUTS, create_model, count_params, default_data_dir, _FAMILIES, _family_args, _load_models
 from .data import DATASETS, DatasetInfo, DeviceLoader, classic_loader, dataset_info, load_arrays
 from .lr_schedules import SCHEDULERS, build_scheduler
 from .cutout import BatchCutout, Cutout
@@ -31,7 +31,7 @@ __all__ = ['MODEL_ARGS', 'ARCH_DEFAULTS', 'LOADERS', 'AMP', 'COMPILE', 'OPTIMIZE
            'dist_setup', 'fit', 'load_model']
 
 # %% ../nbs/15_engine.ipynb #3db6e683
-MODEL_ARGS = ('depth', 'block_type', 'base_channels', 'remove_first_relu', 'add_last_bn', 'preact_stage', 'widening_factor',
+MODEL_ARGS = ('layout', 'depth', 'block_type', 'base_channels', 'remove_first_relu', 'add_last_bn', 'preact_stage', 'widening_factor',
               'growth_rate', 'compression_rate', 'drop_rate', 'pyramid_alpha', 'cardinality', 'shake_forward',
               'shake_backward', 'shake_image', 'se_reduction', 'n_channels', 'n_layers', 'use_bn', 'shortcut')
 
@@ -39,7 +39,7 @@ MODEL_ARGS = ('depth', 'block_type', 'base_channels', 'remove_first_relu', 'add_
 class TrainConfig:
     "Every setting of a training run; `None` means 'the architecture's default'"
     # model
-    arch:str='resnet_preact'
+    arch:str='resnet_preact'; layout:str='paper'
     depth:int|None=None; block_type:str|None=None; base_channels:int|None=None
     remove_first_relu:bool|None=None; add_last_bn:bool|None=None; preact_stage:list|None=None
     widening_factor:int|None=None; growth_rate:int|None=None; compression_rate:float|None=None; drop_rate:float|None=None
@@ -97,7 +97,7 @@ def resolve(cfg:TrainConfig) -> TrainConfig:
     _choice('arch', cfg.arch, sorted(_FAMILIES))
     cfg = dataclasses.replace(cfg, **{k: v for k, v in ARCH_DEFAULTS[cfg.arch].items() if getattr(cfg, k) is None})
     if cfg.optimizer == 'adam' and cfg.betas is None: raise ValueError("--optimizer adam needs --betas, e.g. '[0.9, 0.999]'")
-    for k, v, a in [('dataset', cfg.dataset, DATASETS), ('scheduler', cfg.scheduler, SCHEDULERS), ('loader', cfg.loader, LOADERS),
+    for k, v, a in [('layout', cfg.layout, LAYOUTS), ('dataset', cfg.dataset, DATASETS), ('scheduler', cfg.scheduler, SCHEDULERS), ('loader', cfg.loader, LOADERS),
                     ('amp', cfg.amp, AMP), ('compile', cfg.compile, COMPILE), ('optimizer', cfg.optimizer, OPTIMIZERS)]: _choice(k, v, a)
     for k in ('epochs', 'batch_size'): _positive(k, getattr(cfg, k))
     for k in ('base_lr',): _positive(k, getattr(cfg, k), float)
@@ -224,6 +224,7 @@ def load_checkpoint(path:Path, map_location='cpu') -> dict:
 def check_compatible(saved:dict, cfg:dict):
     "Refuse to resume a run whose model or data settings changed"
     keys = ['arch', 'dataset', 'epochs', 'batch_size', 'scheduler', *MODEL_ARGS]
+    saved = dict(layout='paper') | saved  # runs written before `layout` existed trained the paper's networks
     diff = [f'{k}: {saved.get(k)!r} in the checkpoint, {cfg.get(k)!r} now' for k in keys if saved.get(k) != cfg.get(k)]
     if diff: raise RunError('incompatible checkpoint: ' + '; '.join(diff))
 

@@ -99,5 +99,5 @@ for _name, _depth, _type, _alpha, _p, _e, _s in [
         ('pyramidnet110_a270', 110, 'basic',      270, 28.3, '3.73±0.04', 28_485_477),
         ('pyramidnet164_a270', 164, 'bottleneck', 270, 27.0, '3.48±0.20', 27_218_517),
         ('pyramidnet272_a200', 272, 'bottleneck', 200, 26.0, '3.31±0.08', 26_213_194)]:
-    register_variant(_name, 'pyramidnet', paper_params=_p, paper_error=_e, seed_params=_s,
+    register_variant(_name, 'pyramidnet', paper_params=_p, paper_error=_e, original_params=_s,
                      note='seed: 64-channel stem' if _type == 'bottleneck' else '', depth=_depth, block_type=_type, pyramid_alpha=_alpha)

@@ -123,4 +123,4 @@ class ResNet(Net):
 for _d, _p, _e in [(20, 0.27, '8.75'), (32, 0.46, '7.51'), (44, 0.66, '7.17'), (56, 0.85, '6.97'),
                    (110, 1.7, '6.43 (6.61±0.16)'), (1202, 19.4, '7.93')]:
     register_variant(f'resnet{_d}', 'resnet', paper_params=_p, paper_error=_e, depth=_d, block_type='basic',
-                     seed_params=1_730_714 if _d == 110 else None)
+                     original_params=1_730_714 if _d == 110 else None)

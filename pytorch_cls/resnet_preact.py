@@ -117,4 +117,4 @@ for _name, _d, _bt, _p, _e, _s, _note in [
         ('resnet_preact110', 110, 'basic', 1.7, '6.37', 1_730_522, ''),
         ('resnet_preact164', 164, 'bottleneck', 1.7, '5.46', 1_619_290, 'seed: stage 1 at 16 channels'),
         ('resnet_preact1001', 1001, 'bottleneck', 10.2, '4.62 (4.69±0.20)', 9_850_906, 'seed: stage 1 at 16 channels')]:
-    register_variant(_name, 'resnet_preact', paper_params=_p, paper_error=_e, seed_params=_s, note=_note, depth=_d, block_type=_bt)
+    register_variant(_name, 'resnet_preact', paper_params=_p, paper_error=_e, original_params=_s, note=_note, depth=_d, block_type=_bt)

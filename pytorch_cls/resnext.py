@@ -59,5 +59,5 @@ class ResNeXt(Net):
 
 # %% ../nbs/05_resnext.ipynb #33f8d40c
 for _c, _p, _e, _s in [(4, None, '~3.75 (Fig. 7)', 17_562_442), (8, 34.4, '3.65', 34_426_698), (16, 68.1, '3.58', 68_155_210)]:
-    register_variant(f'resnext29_{_c}x64d', 'resnext', paper_params=_p, paper_error=_e, seed_params=_s,
+    register_variant(f'resnext29_{_c}x64d', 'resnext', paper_params=_p, paper_error=_e, original_params=_s,
                      depth=29, cardinality=_c, base_channels=64)

@@ -60,5 +60,5 @@ class SEResNetPreact(ResNetPreact):
     def make_attn(self, channels:int) -> nn.Module: return SqueezeExcitation(channels, self.se_reduction)
 
 # %% ../nbs/07_senet.ipynb #0cad6bcf
-register_variant('se_resnet_preact110', 'se_resnet_preact', paper_error='5.21', seed_params=1_748_792,
+register_variant('se_resnet_preact110', 'se_resnet_preact', paper_error='5.21', original_params=1_748_792,
                  note="the seed's config: no first ReLU, last BN, preact_stage (True, False, False), r=16", depth=110, block_type='basic')

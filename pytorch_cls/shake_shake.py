@@ -134,5 +134,5 @@ class ShakeShake(Net):
 
 # %% ../nbs/06_shake_shake.ipynb #de9708d9
 for _b, _p, _e, _s in [(32, 2.9, '3.55', 2_932_266), (64, 11.7, '2.98', 11_709_514), (96, 26.2, '2.86', 26_331_754)]:
-    register_variant(f'shake_shake26_2x{_b}d', 'shake_shake', paper_params=_p, paper_error=_e, seed_params=_s,
+    register_variant(f'shake_shake26_2x{_b}d', 'shake_shake', paper_params=_p, paper_error=_e, original_params=_s,
                      note='S-S-I', depth=26, base_channels=_b)

@@ -37,6 +37,7 @@ def json_list(kind=None, n=None):
 _NUM = (int, float)
 FLAGS = [  # (name, type or action, help); the seed's flags first (seed-spec §4), then ours
     ('arch', str, 'vgg, resnet, resnet_preact, wrn, densenet, pyramidnet, resnext, shake_shake, se_resnet_preact'),
+    ('layout', str, "paper (the paper's network; default) or original (the original implementation's network, as the README's presets use)"),
     ('depth', int, 'number of layers'), ('block_type', str, 'basic or bottleneck'), ('base_channels', int, 'width of the first stage'),
     ('remove_first_relu', str2bool, 'resnet_preact: drop the first ReLU in each unit'), ('add_last_bn', str2bool, 'resnet_preact: BN after the last conv'),
     ('preact_stage', json_list((bool,), 3), "resnet_preact: preactivate the shortcut in each stage's first block, e.g. '[true, false, false]'"),

@@ -71,9 +71,9 @@ class VGG(Net):
         return super().forward(x)
 
 # %% ../nbs/08_vgg.ipynb #9c3e510a
-register_variant('vgg15_bn', 'vgg', paper_error='N/A', seed_params=14_728_266,
+register_variant('vgg15_bn', 'vgg', paper_error='N/A', original_params=14_728_266,
                  note="seed README 'VGG-like 15, BN, 64': VGG-16's 13 convolutions with BatchNorm, one linear layer",
                  n_channels=(64, 128, 256, 512, 512), n_layers=(2, 2, 3, 3, 3), use_bn=True, seed_relu_bug=False)
-register_variant('vgg15_bn_seed', 'vgg', paper_error='N/A', seed_params=14_728_266,
+register_variant('vgg15_bn_seed', 'vgg', paper_error='N/A', original_params=14_728_266,
                  note='as the seed trained it (7.29%): one ReLU per stage',
                  n_channels=(64, 128, 256, 512, 512), n_layers=(2, 2, 3, 3, 3), use_bn=True, seed_relu_bug=True)

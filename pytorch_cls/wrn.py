@@ -67,6 +67,6 @@ class WideResNet(Net):
 # %% ../nbs/02_wrn.ipynb #e19a4f38
 for _d, _k, _p, _e in [(16, 4, 2.7, '5.02'), (40, 4, 8.9, '4.53'), (16, 8, 11.0, '4.27'), (28, 10, 36.5, '4.00 (median of 5)')]:
     register_variant(f'wrn{_d}_{_k}', 'wrn', paper_params=_p, paper_error=_e, depth=_d, widening_factor=_k, drop_rate=0.0,
-                     seed_params=36_479_194 if (_d, _k) == (28, 10) else None)
-register_variant('wrn28_10_drop', 'wrn', paper_params=36.5, paper_error='3.89 (median of 5)', seed_params=36_479_194,
+                     original_params=36_479_194 if (_d, _k) == (28, 10) else None)
+register_variant('wrn28_10_drop', 'wrn', paper_params=36.5, paper_error='3.89 (median of 5)', original_params=36_479_194,
                  note='dropout 0.3 between the convolutions', depth=28, widening_factor=10, drop_rate=0.3)
