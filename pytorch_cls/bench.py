@@ -6,15 +6,15 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/bench.html.md"""
 
 # %% ../nbs/19_bench.ipynb #f5801c33
 from __future__ import annotations
-import argparse, dataclasses, json, math, sys, tempfile, time
+import argparse, dataclasses, json, math, os, shutil, sys, tempfile, time
 from pathlib import Path
 
 import torch
 
 from .core import Table, count_flops, create_model
 from .data import DeviceLoader, classic_loader, dataset_info, load_arrays, write_fake_dataset
-from .engine import (AMP, COMPILE, TrainConfig, atomic_write, batch_transforms, env_info, make_optimizer, model_kwargs,
-                                per_image_transforms, pick_device, resolve, speed_settings, train_epoch)
+from .engine import (AMP, COMPILE, TrainConfig, RunError, atomic_write, batch_transforms, env_info, make_optimizer, model_kwargs,
+                                per_image_transforms, pick_device, resolve, speed_settings, train_epoch, _flagged)
 from .lr_schedules import build_scheduler
 
 # %% auto #0
@@ -34,7 +34,7 @@ class _Pass:
 def bench_mode(mode:str, cfg:TrainConfig, data_dir:Path, *, device:torch.device, steps:int, warmup:int, num_workers:int) -> dict:
     "Throughput of one `mode` ('classic' or 'fast') for the model and batch size in `cfg`"
     if mode not in ('classic', 'fast'): raise ValueError(f"mode must be 'classic' or 'fast', got {mode!r}")
-    cfg = dataclasses.replace(cfg, loader=mode)  # classic: Cutout / Random Erasing per image in the workers, as the seed did
+    cfg = dataclasses.replace(cfg, loader=mode)  # classic: Cutout / Random Erasing per image in the workers, as the original did
     info = dataset_info(cfg.dataset, data_dir)
     torch.manual_seed(0)
     model = create_model(cfg.arch, num_classes=info.num_classes, in_channels=info.in_channels, **model_kwargs(cfg))
@@ -75,19 +75,39 @@ def benchmark(configs:list, # (name, dict of TrainConfig settings) pairs: model,
     dev = pick_device(device)
     runs = [(name, resolve(TrainConfig(**{**settings, 'outdir': '-', **({'batch_size': bs} if bs else {})})))
             for name, settings in configs for bs in (batch_sizes or [None])]
-    if data_dir is None:  # synthetic CIFAR-10-format data, large enough for warm-up and timed steps
+    info = dataset_info('CIFAR10')
+    for name, cfg in runs:  # every network is built once before anything is measured: a bad setting fails now, not after an hour
+        try: count_flops(create_model(cfg.arch, num_classes=info.num_classes, **model_kwargs(cfg)), info.input_size)
+        except ValueError as e: raise ValueError(f'{name}: {_flagged(str(e))}') from None
+    tmp = None
+    if data_dir is None:  # synthetic CIFAR-10-format data, large enough for warm-up and timed steps; removed at the end
         n = max(cfg.batch_size for _, cfg in runs) * (steps + warmup + 2)
-        data_dir = write_fake_dataset('CIFAR10', Path(tempfile.mkdtemp())/'data', n_train=n, n_test=10)
+        need, free = int(n * 3072 * 1.05) + 2**20, shutil.disk_usage(tempfile.gettempdir()).free
+        if need > free:
+            raise RunError(f'the synthetic data ({n:,} images, {need / 2**30:.1f} GiB) do not fit in {tempfile.gettempdir()} ({free / 2**30:.1f} GiB free): '
+                           f'lower --steps, --warmup or --batch_sizes, or point TMPDIR at a larger disk')
+        tmp = Path(tempfile.mkdtemp(prefix='pytorch_cls_bench_'))
+    try:
+        if tmp is not None:
+            try: data_dir = write_fake_dataset('CIFAR10', tmp/'data', n_train=n, n_test=10)
+            except OSError as e: raise RunError(f'cannot write the synthetic data in {tmp} ({e.strerror}); point TMPDIR at another disk') from None
+        return _measure(runs, Path(data_dir), dev, steps, warmup, modes, num_workers, verbose, json_path)
+    finally:
+        if tmp is not None: shutil.rmtree(tmp, ignore_errors=True)
+
+def _measure(runs, data_dir, dev, steps, warmup, modes, num_workers, verbose, json_path):
     result = dict(rows=[], env=env_info(dev), steps=steps, warmup=warmup)
     for name, cfg in runs:
         bs, res = cfg.batch_size, {}
         for m in modes:
-            try: res[m] = bench_mode(m, cfg, Path(data_dir), device=dev, steps=steps, warmup=warmup, num_workers=num_workers)
+            try: res[m] = bench_mode(m, cfg, data_dir, device=dev, steps=steps, warmup=warmup, num_workers=num_workers)
             except Exception as e:  # out of memory, a compiler error...: recorded as a miss, and the next measurement runs
                 res[m] = dict(mode=m, arch=cfg.arch, model=model_kwargs(cfg), batch_size=bs, error=f'{type(e).__name__}: {e}'[:300])
                 if dev.type == 'cuda': torch.cuda.empty_cache()
             result['rows'].append(dict(res[m], name=name))
-            if json_path: atomic_write(Path(json_path), lambda p: p.write_text(json.dumps(result, indent=2, default=str)))
+            if json_path:
+                try: atomic_write(Path(json_path), lambda p: p.write_text(json.dumps(result, indent=2, default=str)))
+                except OSError as e: result['json_error'] = f'cannot write {json_path} ({e.strerror}); the results are only printed below'
         if verbose: print(f"{name} batch {bs}: " + ', '.join(f"{m} {_ips(r)}" for m, r in res.items()) + f" {_ratio(res)}", flush=True)
     return result
 
@@ -118,8 +138,8 @@ def _configs(args):
     model_keys = ('arch', 'depth', 'block_type', 'base_channels', 'widening_factor', 'growth_rate', 'compression_rate',
                   'pyramid_alpha', 'cardinality', 'shake_forward', 'shake_backward', 'shake_image', 'drop_rate')
     names = list(args.presets or [])
-    # the seed's CIFAR-10 rows; the ResNet-preact-56 experiments all run at resnet_preact_56's speed
-    if args.seed_table: names += [n for n, p in PRESETS.items() if p['table'] in ('CIFAR-10', 'CIFAR-10 Cutout')] + ['resnet_preact_56']
+    # the README's CIFAR-10 rows; the ResNet-preact-56 experiments all run at resnet_preact_56's speed
+    if args.readme_table: names += [n for n, p in PRESETS.items() if p['table'] in ('CIFAR-10', 'CIFAR-10 Cutout')] + ['resnet_preact_56']
     out = []
     for n in names:
         if n in BENCH_ALIASES: out.append((n, BENCH_ALIASES[n])); continue
@@ -128,15 +148,30 @@ def _configs(args):
     if args.arch:
         s = {k: getattr(args, k) for k in model_keys if getattr(args, k, None) is not None}
         out.append((args.arch + ''.join(f'_{k}{v}' for k, v in s.items() if k != 'arch'), s))
-    if not out: raise ValueError('nothing to benchmark: give --presets, --seed_table or --arch')
+    if not out: raise ValueError('nothing to benchmark: give --presets, --readme_table or --arch')
     speed = {k: getattr(args, k) for k in ('compile', 'amp') if getattr(args, k, None) is not None}  # variants of our mode
     return [(n, {**s, **speed}) for n, s in out]
 
+def _check_args(args):
+    "Everything that can be checked before measuring: the numbers, and that --json can be written"
+    for k in ('steps', 'warmup'):
+        if getattr(args, k) < 1: raise ValueError(f'--{k} must be at least 1' + (' (the first steps include compilation)' if k == 'warmup' else ''))
+    if args.batch_sizes and min(args.batch_sizes) < 1: raise ValueError(f'--batch_sizes must be positive integers; got {args.batch_sizes}')
+    if args.num_workers < 0: raise ValueError(f'--num_workers must be an integer >= 0 (0: load in the main process); got {args.num_workers}')
+    if args.json:
+        j = Path(args.json).expanduser()
+        if j.exists(): raise ValueError(f'{args.json} exists; choose another --json path')
+        if not j.parent.is_dir(): raise ValueError(f'--json {args.json}: the folder {j.parent} does not exist; create it first')
+        try: fd, t = tempfile.mkstemp(dir=j.parent, prefix='.write-test-'); os.close(fd); os.unlink(t)
+        except OSError as e: raise ValueError(f'--json {args.json}: cannot write in {j.parent} ({e.strerror})') from None
+
 def main(argv=None) -> int:
     "Entry point of `pytorch-cls-bench`"
-    p = argparse.ArgumentParser(prog='pytorch-cls-bench', description='Training throughput: classic pipeline vs ours, side by side.')
+    from pytorch_cls.train import _Parser  # one line per error, suggestions for unknown flags
+    p = _Parser(prog='pytorch-cls-bench', description='Training throughput: classic pipeline vs ours, side by side.', allow_abbrev=False)
     p.add_argument('--presets', nargs='*', help='preset names (pytorch-cls-train --list_presets), or resnet_preact_56')
-    p.add_argument('--seed_table', action='store_true', help="every architecture of the seed's CIFAR-10 table")
+    p.add_argument('--readme_table', '--readme-table', action='store_true', help="every architecture of the original README's CIFAR-10 table")
+    p.add_argument('--seed_table', dest='readme_table', action='store_true', help=argparse.SUPPRESS)  # the old name, kept for scripts
     p.add_argument('--arch'); p.add_argument('--depth', type=int); p.add_argument('--block_type'); p.add_argument('--base_channels', type=int)
     p.add_argument('--widening_factor', type=int); p.add_argument('--growth_rate', type=int); p.add_argument('--cardinality', type=int)
     p.add_argument('--batch_sizes', nargs='+', type=int, help="default: each preset's own (128 for --arch)"); p.add_argument('--steps', type=int, default=150)
@@ -148,16 +183,17 @@ def main(argv=None) -> int:
     p.add_argument('--json', help='write the results here (refuses to overwrite)')
     args = p.parse_args(argv)
     try:
-        if args.json and Path(args.json).exists(): raise ValueError(f'{args.json} exists; choose another --json path')
-        for k in ('steps', 'warmup'):
-            if getattr(args, k) < 1: raise ValueError(f'--{k} must be at least 1')
+        _check_args(args)
         res = benchmark(_configs(args), args.batch_sizes, args.steps, args.warmup, args.device, args.modes, args.num_workers,
                         json_path=args.json)
-    except (ValueError, RuntimeError) as e:
+    except (ValueError, RunError) as e:
         print(f'pytorch-cls-bench: error: {e}', file=sys.stderr); return 2
+    except KeyboardInterrupt:
+        print(f"pytorch-cls-bench: interrupted{f'; the measurements so far are in {args.json}' if args.json else ''}", file=sys.stderr); return 130
     print(bench_table(res))
     print(f"device: {res['env'].get('gpu', res['env']['cpu'])}, torch {res['env']['torch']}")
-    return 1 if any('error' in r for r in res['rows']) else 0
+    if 'json_error' in res: print(f"pytorch-cls-bench: error: {res['json_error']}", file=sys.stderr)
+    return 1 if 'json_error' in res or any('error' in r for r in res['rows']) else 0
 
 def cli(): sys.exit(main())
 

@@ -389,7 +389,7 @@ def _jpeg_cifar10(n):
     files = [sorted((root/c).glob('*.jpg')) for c in CIFAR10_CLASSES]
     if not all(files): return None
     picks = [(i % 10, files[i % 10][i // 10]) for i in range(n) if i // 10 < len(files[i % 10])]  # the classes in turn
-    x = torch.stack([torch.from_numpy(np.asarray(Image.open(f).convert('RGB').resize((32, 32)))).permute(2, 0, 1) for _, f in picks])
+    x = torch.stack([torch.from_numpy(np.array(Image.open(f).convert('RGB').resize((32, 32)))).permute(2, 0, 1) for _, f in picks])
     return Samples(x, [CIFAR10_CLASSES[c] for c, _ in picks], 'CIFAR-10 test images (JPEG-recompressed copy)')
 
 def sample_images(n:int=8, size:int=32, channels:int=3, seed:int=0,

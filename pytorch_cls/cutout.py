@@ -1,4 +1,4 @@
-"""Cutout (DeVries and Taylor 2017, [arXiv:1708.04552](https://arxiv.org/abs/1708.04552)): blank a random square of every training image. It runs after normalisation, per image in a DataLoader or on whole batches on the GPU.
+"""Cutout (DeVries and Taylor 2017, [arXiv:1708.04552](https://arxiv.org/abs/1708.04552)): blank a random square of every training image. It runs after normalisation, per image in a DataLoader or on whole batches on the training device.
 
 Docs: https://pytorch-cls.github.io/pytorch_cls/cutout.html.md"""
 
@@ -61,9 +61,9 @@ def cutout(x:torch.Tensor, # (C, H, W) image or (N, C, H, W) batch, normalised
     half = size // 2
     return fill_mask(x, box_mask(cy - half, cx - half, size, size, *x.shape[-2:], device=x.device), fill)
 
-# %% ../nbs/10_cutout.ipynb #2ae9d01d
+# %% ../nbs/10_cutout.ipynb #f9aff614
 def centre_range(size:int, extent:int, inside:bool=False) -> tuple:
-    "Inclusive range (lo, hi) of a Cutout centre along an image side of length `extent`, as the seed draws it"
+    "Inclusive range (lo, hi) of a Cutout centre along an image side of length `extent`, as the original implementation draws it"
     half, o = size // 2, 1 - size % 2
     return (half, extent - half + o - 1) if inside else (0, extent - 1 + o)
 
@@ -91,7 +91,7 @@ def _check_cutout_args(size, p, inside, fill):
 
 class Cutout:
     "Per-image Cutout: with probability `p`, set a `size` x `size` square of a normalised (C, H, W) image to `fill`"
-    def __init__(self, size:int=16, # side of the square (the seed's --cutout_size)
+    def __init__(self, size:int=16, # side of the square (--cutout_size)
                  p:float=1.0, # probability of cutting an image (--cutout_prob)
                  inside:bool=False, # keep the square entirely inside the image (--cutout_inside)
                  fill:float=0., # value of the square; 0 is the dataset mean after normalisation
@@ -118,7 +118,7 @@ class Cutout:
 # %% ../nbs/10_cutout.ipynb #d198374c
 class BatchCutout(nn.Module):
     "Cutout on a normalised (N, C, H, W) batch on any device, an independent square for every image; identity in eval mode"
-    def __init__(self, size:int=16, # side of the square (the seed's --cutout_size)
+    def __init__(self, size:int=16, # side of the square (--cutout_size)
                  p:float=1.0, # probability of cutting each image (--cutout_prob)
                  inside:bool=False, # keep the square entirely inside the image (--cutout_inside)
                  fill:float=0., # value of the square; 0 is the dataset mean after normalisation
@@ -143,7 +143,7 @@ class BatchCutout(nn.Module):
 
 # %% ../nbs/10_cutout.ipynb #6742bcac
 def expected_erased_fraction(size:int, height:int=32, width:int=32, p:float=1.0, inside:bool=False) -> float:
-    "Exact mean fraction of the pixels Cutout erases, with the seed's centre ranges and clipping"
+    "Exact mean fraction of the pixels Cutout erases, with the original implementation's centre ranges and clipping"
     def mean_span(extent):
         lo, hi = centre_range(size, extent, inside)
         start = torch.arange(lo, hi + 1) - size // 2

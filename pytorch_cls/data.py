@@ -1,4 +1,4 @@
-"""CIFAR-10/100, MNIST, FashionMNIST and your own image folders: loading that explains itself when offline, the seed's augmentation per dataset, and a fast path that keeps the whole dataset on the training device and augments whole batches there.
+"""CIFAR-10/100, MNIST, FashionMNIST and your own image folders: loading that explains itself when files are missing, damaged or unreadable, the original implementation's augmentation per dataset, and a fast path that keeps the whole dataset on the training device and augments whole batches there.
 
 Docs: https://pytorch-cls.github.io/pytorch_cls/data.html.md"""
 
@@ -14,20 +14,22 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset, Sampler
 from torchvision import datasets as tvd, transforms as T
 from torchvision.transforms import functional as TF
+from torchvision.datasets.utils import check_md5
 from .core import default_data_dir, sample_images, SHAPES
 
 # %% auto #0
-__all__ = ['DATASETS', 'FAKE_MARKER', 'DatasetUnavailable', 'check_dataset_name', 'DatasetInfo', 'dataset_folder',
+__all__ = ['DATASETS', 'FAKE_MARKER', 'DatasetUnavailable', 'check_dataset_name', 'DatasetInfo', 'dataset_folder', 'check_files',
            'unavailable_message', 'save_arrays', 'write_fake_dataset', 'torchvision_dataset', 'read_folder',
            'dataset_info', 'load_arrays', 'crop_flip', 'normalize', 'denormalize', 'epoch_generator', 'epoch_order',
-           'shard_range', 'DeviceLoader', 'EpochSampler', 'ClassicLoader', 'seed_transform', 'classic_loader']
+           'shard_range', 'DeviceLoader', 'EpochSampler', 'ClassicLoader', 'original_transform', 'classic_loader']
 
 # %% ../nbs/14_data.ipynb #5601b87d
 DATASETS = ('CIFAR10', 'CIFAR100', 'MNIST', 'FashionMNIST', 'folder')
+FAKE_MARKER = 'PYTORCH_CLS_FAKE_DATA.txt'  # a file that marks a folder of synthetic data in an official format (see below)
 
 class DatasetUnavailable(RuntimeError):
     "A dataset's files are missing and could not be obtained; the message says where to put them"
@@ -78,7 +80,7 @@ orange orchid otter palm_tree pear pickup_truck pine_tree plain plate poppy porc
 shark shrew skunk skyscraper snail snake spider squirrel streetcar sunflower sweet_pepper table tank telephone television tiger tractor
 train trout tulip turtle wardrobe whale willow_tree wolf woman worm'''.split()
 
-_SEED_INFO = {
+_INFO = {
     'CIFAR10': DatasetInfo('CIFAR10', 10, 3, 32, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), pad=4, crop=32, flip=True,
                            classes=('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')),
     'CIFAR100': DatasetInfo('CIFAR100', 100, 3, 32, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762), pad=4, crop=32, flip=True,
@@ -100,19 +102,44 @@ def dataset_folder(name:str, data_dir) -> Path:
 def _reason(e:BaseException) -> str:
     return f"{type(e).__name__}: {' '.join(str(e).split())}"[:300]
 
+def _official_files(name:str) -> list:
+    "(file, md5 or None) that torchvision reads for dataset `name`, inside `dataset_folder`"
+    cls = _TORCHVISION[name]
+    if hasattr(cls, 'train_list'): return [tuple(x) for x in cls.train_list + cls.test_list] + [(cls.meta['filename'], cls.meta['md5'])]
+    return [(os.path.splitext(f)[0], None) for f, _ in cls.resources]  # MNIST: the unpacked files; torchvision only checks that they exist
+
+def check_files(name:str, data_dir) -> dict:
+    "Which of dataset `name`'s files under `data_dir` are missing, and which differ from the official ones (md5, CIFAR only)"
+    folder = dataset_folder(name, data_dir)
+    files = _official_files(name)
+    missing = [f for f, _ in files if not (folder / f).is_file()]
+    fake = (folder / FAKE_MARKER).exists()
+    differ = [f for f, md5 in files if md5 and not fake and f not in missing and not check_md5(str(folder / f), md5)]
+    return dict(folder=folder, files=[f for f, _ in files], missing=missing, differ=differ)
+
+def _plural(items, one, many): return f"{', '.join(items)} {one if len(items) == 1 else many}"
+
 def unavailable_message(name:str, data_dir, download:bool, error:BaseException|None=None) -> str:
-    "One line saying that `name` is not in `data_dir`, why, and how to provide its files"
+    "One line saying why dataset `name` cannot be read from `data_dir` (missing, incomplete, different or unreadable files) and what to do"
     cls, root = _TORCHVISION[name], Path(data_dir)
-    if hasattr(cls, 'url'): files, url, into = cls.filename, cls.url, 'that folder'
+    st, folder = check_files(name, root), dataset_folder(name, root)
+    if hasattr(cls, 'url'): get = f"download {cls.filename} from {cls.url} into {root} and unpack it there"
     else:
         names = [f for f, _ in cls.resources]
-        files, url, into = ', '.join(names[:-1]) + ' and ' + names[-1], cls.mirrors[0], str(dataset_folder(name, root))
-    if download:
-        return (f"{name} not found in {root} and it could not be downloaded ({_reason(error) if error else 'unknown error'}). "
-                f"Download {files} from {url} into {into}, or pass --data_dir.")
-    why = 'its files there are incomplete or corrupted' if dataset_folder(name, root).exists() else 'downloads are off'
-    return (f"{name} not found in {root} ({why}). Download {files} from {url} into {into} and "
-            f"{'unpack it there' if hasattr(cls, 'url') else 'gunzip them'}, or allow downloads, or pass --data_dir.")
+        get = f"download {', '.join(names[:-1])} and {names[-1]} from {cls.mirrors[0]} into {folder} and gunzip them"
+    failed = f" (and the download failed: {_reason(error)})" if download and error is not None else ''
+    again = 'run again to download it afresh' if download else 'run again with --download true to download it afresh'
+    if st['differ']:
+        return (f"{name} in {folder}: {_plural(st['differ'], 'differs', 'differ')} from the official file{'s' * (len(st['differ']) > 1)} "
+                f"(md5 check failed: damaged, or another version of the data){failed}. Delete the folder and {again}, or {get}. "
+                f"If these are your own files in {name}'s format, an empty file named {FAKE_MARKER} in that folder skips the check.")
+    if st['missing'] and len(st['missing']) < len(st['files']):
+        return f"{name} in {folder} is incomplete: {_plural(st['missing'], 'is', 'are')} missing{failed}. Delete the folder and {again}, or {get}."
+    if st['missing']:
+        if download: return f"{name} not found in {root} and it could not be downloaded ({_reason(error) if error else 'unknown error'}). {get[0].upper() + get[1:]}, or pass --data_dir."
+        return f"{name} not found in {root} (downloads are off). {get[0].upper() + get[1:]}, or pass --download true, or --data_dir."
+    return (f"{name} files in {folder} cannot be read ({_reason(error) if error else 'unknown error'}): they may be damaged. "
+            f"Delete the folder and {again}, or {get}.")
 
 # %% ../nbs/14_data.ipynb #c36d69bc
 def _write_cifar(folder:Path, name:str, train, test, classes):
@@ -166,7 +193,7 @@ def save_arrays(name:str, root,
     check_dataset_name(name)
     root = Path(root)
     (tr_x, tr_y), (te_x, te_y) = [(torch.as_tensor(x), torch.as_tensor(y)) for x, y in (train, test)]
-    info = _SEED_INFO.get(name)
+    info = _INFO.get(name)
     for x, y in ((tr_x, tr_y), (te_x, te_y)):
         if x.dtype != torch.uint8 or x.ndim != 4 or len(x) != len(y): raise ValueError("images must be uint8 (N, C, H, W) with one label each")
         if info and x.shape[1:] != info.input_size: raise ValueError(f"{name} images are {info.input_size}, got {tuple(x.shape[1:])}")
@@ -180,8 +207,6 @@ def save_arrays(name:str, root,
     return root
 
 # %% ../nbs/14_data.ipynb #bfdbe74e
-FAKE_MARKER = 'PYTORCH_CLS_FAKE_DATA.txt'
-
 def _unchecked(cls):
     "Subclass of torchvision's CIFAR `cls` that requires its files but not the real archive's md5 sums"
     return type(f'Unchecked{cls.__name__}', (cls,), dict(
@@ -193,7 +218,7 @@ def write_fake_dataset(name:str, root, n_train:int=64, n_test:int=32, seed:int=0
                       ) -> Path:
     "Tiny synthetic dataset `name` in its official on-disk format under `root`, marked as fake; return `root` (the `data_dir`)"
     check_dataset_name(name)
-    info = _SEED_INFO.get(name)
+    info = _INFO.get(name)
     if info and size not in (None, info.size): raise ValueError(f"{name} images are {info.size}x{info.size}; size must be None or {info.size}")
     size, channels = (info.size, info.in_channels) if info else (size or 32, 3)
     num_classes = info.num_classes if info else len(SHAPES)
@@ -216,6 +241,7 @@ def torchvision_dataset(name:str, data_dir=None, train:bool=True, download:bool=
     "torchvision's dataset `name` (not 'folder') under `data_dir`; raises `DatasetUnavailable` if its files cannot be had"
     if check_dataset_name(name) == 'folder': raise ValueError("'folder' is not a torchvision dataset; use load_arrays")
     root = Path(data_dir or default_data_dir()).expanduser()
+    if root.exists() and not root.is_dir(): raise DatasetUnavailable(f"--data_dir {root} is a file, not a folder")
     cls = _TORCHVISION[name]
     if hasattr(cls, 'train_list') and (dataset_folder(name, root) / FAKE_MARKER).exists(): cls = _unchecked(cls)
     try: return cls(root, train=train, download=download, transform=transform)
@@ -231,21 +257,40 @@ def _folder_files(root:Path, split:str, classes=None) -> list:
     layout = f"expected {root}/train/<class>/<image> and {root}/test/<class>/<image>, in any format PIL reads"
     if not d.is_dir(): raise DatasetUnavailable(f"folder dataset not found in {root}: no '{split}' folder ({layout}). Put your images there, or pass --data_dir.")
     exts = set(Image.registered_extensions())
-    found = sorted((p, c.name) for c in d.iterdir() if c.is_dir() and not c.name.startswith('.')
-                   for p in c.rglob('*') if p.suffix.lower() in exts and not p.name.startswith('.'))
+    found, skipped = [], []
+    try:
+        for c in sorted(d.iterdir()):
+            if not c.is_dir() or c.name.startswith('.'): continue
+            for p in sorted(c.rglob('*')):
+                if p.name.startswith('.') or not p.is_file(): continue
+                (found if p.suffix.lower() in exts else skipped).append((p, c.name))
+    except OSError as e: raise DatasetUnavailable(f"folder dataset in {root}: cannot list {d} ({e.strerror})") from None
+    if not found:
+        extra = f"; {len(skipped)} file(s) with other extensions were skipped (e.g. {skipped[0][0].name}): PIL does not read them" if skipped else ''
+        raise DatasetUnavailable(f"folder dataset in {root}: no images in {d}{extra} ({layout}).")
     names = sorted({c for _, c in found})
-    if not found: raise DatasetUnavailable(f"folder dataset in {root}: no images in {d} ({layout}).")
+    if classes is None and len(names) < 2:
+        raise DatasetUnavailable(f"folder dataset in {root}: only one class ({names[0]}) in {d}: a classifier needs at least two class folders.")
     if classes is not None and (extra := [c for c in names if c not in classes]):
-        raise DatasetUnavailable(f"folder dataset in {root}: test classes {extra} have no training folder (training classes: {classes}).")
+        raise DatasetUnavailable(f"folder dataset in {root}: test classes {extra} have no training images (training classes: {classes}).")
     return found
 
+def _unreadable(path:Path, root:Path, e:BaseException) -> str:
+    "`path` relative to `root` (why PIL cannot read it), for a message"
+    if isinstance(e, UnidentifiedImageError): why = 'not an image file PIL recognises'
+    else: why = ' '.join(str(e).replace(repr(str(path)), '').replace(str(path), '').split()) or type(e).__name__
+    return f'{path.relative_to(root)} ({why})'
+
 def _read_image(path:Path, mode:str, size:int) -> np.ndarray:
-    try:
-        with Image.open(path) as im: im = im.convert(mode)
-    except Exception as e: raise DatasetUnavailable(f"folder dataset: cannot read {path} ({_reason(e)}).") from e
+    with Image.open(path) as im: im = im.convert(mode)  # decodes the whole file: a truncated one fails here
     if im.size != (size, size): im = TF.center_crop(TF.resize(im, size), size)
     a = np.array(im)
     return a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
+
+def _cannot_read(root, bad:list):
+    n = len(bad)
+    return DatasetUnavailable(f"folder dataset in {root}: {n} file{'s' * (n > 1)} cannot be read as image{'s' * (n > 1)}: "
+                              f"{'; '.join(bad[:5])}{f'; and {n - 5} more' if n > 5 else ''}. Remove or replace {'them' if n > 1 else 'it'}.")
 
 # %% ../nbs/14_data.ipynb #719c820b
 def read_folder(data_dir) -> dict:
@@ -255,16 +300,25 @@ def read_folder(data_dir) -> dict:
     classes = sorted({c for _, c in train})
     test = _folder_files(root, 'test', classes)
     key = str(root.resolve())
-    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p, _ in train + test)
+    try: stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p, _ in train + test)
+    except OSError as e: raise DatasetUnavailable(f'folder dataset in {root}: {e.filename} changed while it was read ({e.strerror})') from None
     if key in _FOLDER_CACHE and _FOLDER_CACHE[key][0] == stamp: return _FOLDER_CACHE[key][1]
-    sides, modes = Counter(), set()
+    sides, modes, bad = Counter(), set(), {}
     for p, _ in train:
-        with Image.open(p) as im: sides[min(im.size)] += 1; modes.add(im.mode)
+        try:
+            with Image.open(p) as im: sides[min(im.size)] += 1; modes.add(im.mode)
+        except Exception as e: bad[p] = _unreadable(p, root, e)
+    if not sides: raise _cannot_read(root, list(bad.values()))
     size = max(sides, key=lambda s: (sides[s], s))
     mode = 'L' if modes <= _GRAY_MODES else 'RGB'
-    out = dict(classes=classes, size=size, in_channels=1 if mode == 'L' else 3)
+    out, arrays = dict(classes=classes, size=size, in_channels=1 if mode == 'L' else 3), {}
+    for p, _ in train + test:
+        if p in bad: continue
+        try: arrays[p] = _read_image(p, mode, size)
+        except Exception as e: bad[p] = _unreadable(p, root, e)
+    if bad: raise _cannot_read(root, list(bad.values()))  # every unreadable file at once, before any training
     for split, files in (('train', train), ('test', test)):
-        out[split] = (torch.from_numpy(np.stack([_read_image(p, mode, size) for p, _ in files])),
+        out[split] = (torch.from_numpy(np.stack([arrays[p] for p, _ in files])),
                       torch.tensor([classes.index(c) for _, c in files], dtype=torch.int64))
     x = out['train'][0].double() / 255
     out['mean'] = tuple(round(v, 4) for v in x.mean((0, 2, 3)).tolist())
@@ -272,16 +326,20 @@ def read_folder(data_dir) -> dict:
     _FOLDER_CACHE.clear(); _FOLDER_CACHE[key] = (stamp, out)  # keep one dataset
     return out
 
-# %% ../nbs/14_data.ipynb #256fe544
+# %% ../nbs/14_data.ipynb #0918ec69
 def _folder_root(data_dir):
     if data_dir is None: raise ValueError("the 'folder' dataset needs data_dir: the folder that holds train/ and test/")
-    return Path(data_dir).expanduser()
+    root = Path(data_dir).expanduser()
+    if root.exists() and not root.is_dir(): raise DatasetUnavailable(f"--data_dir {root} is a file, not a folder")
+    return root
 
 def dataset_info(name:str, data_dir=None) -> DatasetInfo:
     "Classes, shape, normalisation and training augmentation of dataset `name`"
-    if check_dataset_name(name) != 'folder': return _SEED_INFO[name]
+    if check_dataset_name(name) != 'folder': return _INFO[name]
     r = read_folder(_folder_root(data_dir))
     s = r['size']
+    if min(r['std']) == 0: raise DatasetUnavailable(f"folder dataset in {data_dir}: every training image has the same value in every pixel of a channel "
+                                                    f"(std {r['std']}): there is nothing to learn from")
     return DatasetInfo('folder', len(r['classes']), r['in_channels'], s, r['mean'], r['std'], pad=s // 8, crop=s, flip=True,
                        classes=tuple(r['classes']))
 
@@ -440,8 +498,8 @@ class _ArrayImages(Dataset):
         return (self.transform(img) if self.transform else img), int(self.labels[i])
 
 # %% ../nbs/14_data.ipynb #7438fe35
-def seed_transform(info:DatasetInfo, train:bool, per_image_tfms=()) -> T.Compose:
-    "The seed's per-image pipeline: [RandomCrop, RandomHorizontalFlip,] ToTensor, Normalize, then `per_image_tfms`"
+def original_transform(info:DatasetInfo, train:bool, per_image_tfms=()) -> T.Compose:
+    "The original implementation's per-image pipeline: [RandomCrop, RandomHorizontalFlip,] ToTensor, Normalize, then `per_image_tfms`"
     aug = ([T.RandomCrop(info.crop, padding=info.pad or None)] if info.crop else []) + ([T.RandomHorizontalFlip()] if info.flip else [])
     return T.Compose((aug if train else []) + [T.ToTensor(), T.Normalize(info.mean, info.std), *per_image_tfms])
 
@@ -449,9 +507,9 @@ def classic_loader(name:str, data_dir=None, *, train:bool, batch_size:int, info:
                    num_workers:int=2, per_image_tfms=(), # callables on normalised (C, H, W) tensors, training only
                    rank:int=0, world_size:int=1, seed:int=0, download:bool=True,
                    drop_last:bool|None=None, shuffle:bool|None=None, pin_memory:bool=False) -> DataLoader:
-    "The seed's loader: PIL images, torchvision transforms and `per_image_tfms` in `num_workers` processes"
+    "The original implementation's loader: PIL images, torchvision transforms and `per_image_tfms` in `num_workers` processes"
     if per_image_tfms and not train: raise ValueError("per_image_tfms are training augmentations; the test set is never augmented")
-    tfm = seed_transform(info, train, per_image_tfms)
+    tfm = original_transform(info, train, per_image_tfms)
     if check_dataset_name(name) == 'folder':
         x, y, _ = load_arrays(name, data_dir, train=train)
         ds = _ArrayImages(x, y, tfm)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant, check_positive
+from .core import Net, init_cnn, register_model, register_variant, check_positive, check_layout
 from .resnet import conv1x1, conv3x3, BLOCK_TYPES
 
 # %% auto #0
@@ -76,9 +76,10 @@ def layers_per_block(depth:int, block_type:str='bottleneck') -> int:
     return (depth - 4) // per
 
 # %% ../nbs/03_densenet.ipynb #ba830da2
-def stem_width(growth_rate:int, block_type:str, compression_rate:float) -> int:
-    "The paper's first-conv width: 2*`growth_rate` for DenseNet-BC (bottleneck and compression_rate < 1), else 16"
-    return 2 * growth_rate if block_type == 'bottleneck' and compression_rate < 1 else 16
+def stem_width(growth_rate:int, block_type:str, compression_rate:float, layout:str='paper') -> int:
+    "Width of the first conv: the paper's 2*`growth_rate` for DenseNet-BC (bottleneck, compression_rate < 1) and 16 otherwise; 2*`growth_rate` always for the original"
+    check_layout(layout)
+    return 2 * growth_rate if layout == 'original' or (block_type == 'bottleneck' and compression_rate < 1) else 16
 
 # %% ../nbs/03_densenet.ipynb #cff3aedb
 def _check_rate(name, value, low_closed, high_closed):
@@ -87,6 +88,7 @@ def _check_rate(name, value, low_closed, high_closed):
           and (0 <= value if low_closed else 0 < value) and (value <= 1 if high_closed else value < 1))
     if not ok: raise ValueError(f"{name} must be a number in {lo}0, 1{hi}, got {value!r}")
 
+# %% ../nbs/03_densenet.ipynb #c666d728
 @register_model('densenet')
 class DenseNet(Net):
     "DenseNet for CIFAR / MNIST-sized images (Huang et al. 2017): stem, three dense blocks with two transitions, pooled linear head"
@@ -96,17 +98,15 @@ class DenseNet(Net):
                  growth_rate:int=12,            # k: channels each layer adds
                  compression_rate:float=0.5,    # θ in (0, 1]: transitions keep floor(θC) of C channels
                  drop_rate:float=0.,            # dropout after every conv but the stem's (paper: 0.2 without augmentation)
-                 stem_channels:int|None=None,   # k0; None: the paper's (16, or 2k for BC); 2*growth_rate: the seed's
+                 layout:str='paper',            # 'paper': a stem of 16 channels (2k for DenseNet-BC); 'original': 2k for every net
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
         n = layers_per_block(depth, block_type)
         check_positive(growth_rate=growth_rate, num_classes=num_classes, in_channels=in_channels)
         _check_rate('compression_rate', compression_rate, False, True)
         _check_rate('drop_rate', drop_rate, True, False)
-        if stem_channels is None: stem_channels = stem_width(growth_rate, block_type, compression_rate)
-        check_positive(stem_channels=stem_channels)
-        self.stem = conv3x3(in_channels, stem_channels)
-        c = stem_channels
+        c = stem_width(growth_rate, block_type, compression_rate, layout)
+        self.stem = conv3x3(in_channels, c)
         for i in range(3):
             blk = DenseBlock(c, n, growth_rate, block_type, drop_rate)
             self.add_module(f'stage{i+1}', blk)
@@ -130,3 +130,7 @@ for _name, _d, _bt, _k, _p, _e, _s in [
         ('densenet_bc190_k40', 190, 'bottleneck', 40, 25.6, '3.46', 25_624_430)]:
     register_variant(_name, 'densenet', paper_params=_p, paper_error=_e, original_params=_s,
                      depth=_d, block_type=_bt, growth_rate=_k, compression_rate=1 if _bt == 'basic' else 0.5)
+for _k, _p, _e, _s in [(12, 7.0, '4.10', 7_083_538), (24, 27.2, '3.74', 28_071_706)]:
+    register_variant(f'densenet100_k{_k}_original', 'densenet', paper_params=_p, paper_error=_e, original_params=_s,
+                     note='the original implementation: 2k-channel stem', layout='original',
+                     depth=100, block_type='basic', growth_rate=_k, compression_rate=1)

@@ -1,4 +1,4 @@
-"""A short, explicit training loop: SGD with the seed's per-architecture defaults, per-iteration schedules, batched augmentations on the training device, bf16 / channels_last / compile on CUDA, atomic checkpoints with exact resume, and distributed training through `torchrun`.
+"""A short, explicit training loop: SGD with the original implementation's per-architecture defaults, per-iteration schedules, batched augmentations on the training device, bf16 / channels_last / compile on CUDA, run folders that never lose or misstate work, exact resume, and distributed training through `torchrun`.
 
 Docs: https://pytorch-cls.github.io/pytorch_cls/engine.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/engine.html.md"""
 
 # %% ../nbs/15_engine.ipynb #aa4942a0
 from __future__ import annotations
-import csv, dataclasses, json, math, os, platform, shutil, sys, tempfile, time
+import csv, dataclasses, json, math, os, platform, re, sys, tempfile, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import pytorch_cls
-from .core import LAYOUTS, create_model, count_params, default_data_dir, _FAMILIES, _family_args, _load_models
+from .core import LAYOUTS, PAGE_WIDTH, create_model, count_flops, count_params, default_data_dir, _FAMILIES, _family_args, _load_models
 from .data import DATASETS, DatasetInfo, DeviceLoader, classic_loader, dataset_info, load_arrays
 from .lr_schedules import SCHEDULERS, build_scheduler
 from .cutout import BatchCutout, Cutout
@@ -24,11 +24,12 @@ from .random_erasing import BatchRandomErasing, RandomErasing
 from .mixup import BatchMixup
 
 # %% auto #0
-__all__ = ['MODEL_ARGS', 'ARCH_DEFAULTS', 'LOADERS', 'AMP', 'COMPILE', 'OPTIMIZERS', 'RUN_FILES', 'COLUMNS', 'TrainConfig',
-           'model_kwargs', 'resolve', 'RunError', 'atomic_write', 'prepare_outdir', 'pick_device', 'speed_settings',
-           'batch_transforms', 'per_image_transforms', 'make_optimizer', 'save_checkpoint', 'load_checkpoint',
-           'check_compatible', 'env_info', 'write_metrics', 'plot_curves', 'NonFiniteLoss', 'train_epoch', 'evaluate',
-           'dist_setup', 'fit', 'load_model']
+__all__ = ['MODEL_ARGS', 'SESSION_FIELDS', 'RUN_SETTINGS', 'ARCH_DEFAULTS', 'LOADERS', 'AMP', 'COMPILE', 'OPTIMIZERS', 'COLUMNS',
+           'RUN_FILES', 'TrainConfig', 'resolve', 'model_kwargs', 'RunError', 'device_availability', 'pick_device',
+           'speed_settings', 'batch_transforms', 'per_image_transforms', 'make_optimizer', 'checkpoint_state',
+           'load_checkpoint', 'check_compatible', 'env_info', 'write_metrics', 'plot_curves', 'RunStopped',
+           'NonFiniteLoss', 'RunInterrupted', 'train_epoch', 'evaluate', 'atomic_write', 'RunFolder', 'dist_setup',
+           'fit', 'load_model']
 
 # %% ../nbs/15_engine.ipynb #3db6e683
 MODEL_ARGS = ('layout', 'depth', 'block_type', 'base_channels', 'remove_first_relu', 'add_last_bn', 'preact_stage', 'widening_factor',
@@ -60,8 +61,13 @@ class TrainConfig:
     use_random_erasing:bool=False; random_erasing_prob:float=0.5; random_erasing_area_ratio_range:list=field(default_factory=lambda: [0.02, 0.4])
     random_erasing_min_aspect_ratio:float=0.3; random_erasing_max_attempt:int=20
     use_mixup:bool=False; mixup_alpha:float=1.0
-    # speed (CUDA only; ignored on CPU)
+    # speed (CUDA; on MPS when asked; ignored on CPU)
     amp:str='auto'; channels_last:bool|None=None; compile:str='auto'
+
+# %% ../nbs/15_engine.ipynb #7593adee
+SESSION_FIELDS = ('outdir', 'resume', 'overwrite', 'run_epochs', 'progress', 'tensorboard', 'download', 'data_dir', 'device',
+                  'amp', 'channels_last', 'compile', 'deterministic')
+RUN_SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name not in SESSION_FIELDS)
 
 # %% ../nbs/15_engine.ipynb #c37be910
 ARCH_DEFAULTS = {
@@ -78,83 +84,138 @@ ARCH_DEFAULTS = {
 
 # %% ../nbs/15_engine.ipynb #f020737b
 LOADERS, AMP, COMPILE, OPTIMIZERS = ('fast', 'classic'), ('auto', 'bf16', 'fp16', 'off'), ('auto', 'off', 'default', 'reduce-overhead', 'max-autotune'), ('sgd', 'adam')
+_TYPE_WORDS = {'bool': 'true or false', 'int': 'an integer', 'float': 'a number', 'str': 'a string', 'list': 'a list'}
 
 def _choice(name, value, allowed):
-    if value not in allowed: raise ValueError(f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}")
+    if value not in allowed: raise ValueError(f"--{name} must be one of {', '.join(map(str, allowed))}; got {value!r}")
 
-def _positive(name, value, kind=int, zero=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int) or value < 0 or (value == 0 and not zero):
-        raise ValueError(f"{name} must be a {'non-negative' if zero else 'positive'} {'number' if kind is float else 'integer'}; got {value!r}")
+def _need(ok:bool, name:str, value, what:str):
+    "Raise a ValueError naming flag `--name` unless `ok`"
+    if not ok: raise ValueError(f"--{name} must be {what}; got {value!r}")
+
+def _is_num(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
+def _finite(v): return _is_num(v) and math.isfinite(v)
+
+def _check_types(cfg:TrainConfig):
+    for f in dataclasses.fields(cfg):
+        v, kinds = getattr(cfg, f.name), str(f.type).replace(' ', '').split('|')
+        if v is None:
+            if 'None' in kinds: continue
+        elif isinstance(v, bool):
+            if 'bool' in kinds: continue
+        elif isinstance(v, int):
+            if 'int' in kinds or 'float' in kinds: continue
+        elif isinstance(v, float):
+            if 'float' in kinds: continue
+        elif isinstance(v, str):
+            if 'str' in kinds: continue
+        elif isinstance(v, (list, tuple)):
+            if 'list' in kinds: continue
+        raise ValueError(f"--{f.name} must be {' or '.join(_TYPE_WORDS[k] for k in kinds if k != 'None')}; got {v!r}")
+
+def _check_values(cfg:TrainConfig):
+    "Every number and list against its meaning"
+    c = cfg
+    for k in ('epochs', 'batch_size', 'T0', 'T_mult', 'random_erasing_max_attempt', 'cutout_size'):
+        _need(getattr(c, k) >= 1, k, getattr(c, k), 'a positive integer')
+    for k in ('run_epochs', 'steps_per_epoch'):
+        if getattr(c, k) is not None: _need(getattr(c, k) >= 1, k, getattr(c, k), 'a positive integer')
+    _need(c.num_workers >= 0, 'num_workers', c.num_workers, 'an integer >= 0 (0: load in the main process)')
+    _need(0 <= c.seed < 2**32, 'seed', c.seed, f'an integer from 0 to {2**32 - 1}')
+    _need(_finite(c.base_lr) and c.base_lr > 0, 'base_lr', c.base_lr, 'a finite number > 0')
+    _need(_finite(c.weight_decay) and c.weight_decay >= 0, 'weight_decay', c.weight_decay, 'a finite number >= 0')
+    _need(_finite(c.momentum) and 0 <= c.momentum < 1, 'momentum', c.momentum, 'a number in [0, 1)')
+    if c.optimizer == 'sgd' and c.nesterov and c.momentum == 0:
+        raise ValueError('--nesterov true needs --momentum > 0 (Nesterov is a kind of momentum); pass --nesterov false for plain SGD')
+    if c.optimizer == 'adam':
+        if c.betas is None: raise ValueError("--optimizer adam needs --betas, e.g. '[0.9, 0.999]'")
+        _need(len(c.betas) == 2 and all(_finite(b) and 0 <= b < 1 for b in c.betas), 'betas', c.betas, 'two numbers in [0, 1), e.g. [0.9, 0.999]')
+    _need(_finite(c.lr_decay) and 0 < c.lr_decay <= 1, 'lr_decay', c.lr_decay,
+          'a number in (0, 1]: the factor the learning rate is multiplied by at each milestone')
+    ms = list(c.milestones)
+    _need(all(isinstance(m, int) and not isinstance(m, bool) and m > 0 for m in ms) and ms == sorted(set(ms)), 'milestones', c.milestones,
+          'a list of increasing positive integers (epochs), e.g. [80, 120]')
+    _need(_finite(c.lr_min) and c.lr_min >= 0, 'lr_min', c.lr_min, 'a finite number >= 0')
+    if c.scheduler in ('cosine', 'sgdr'): _need(c.lr_min <= c.base_lr, 'lr_min', c.lr_min, f'at most --base_lr ({c.base_lr}): the floor of the {c.scheduler} schedule')
+    _need(_finite(c.warmup_epochs) and 0 <= c.warmup_epochs <= c.epochs, 'warmup_epochs', c.warmup_epochs, f'a number in [0, --epochs] = [0, {c.epochs}]')
+    for k in ('cutout_prob', 'random_erasing_prob'): _need(_finite(getattr(c, k)) and 0 <= getattr(c, k) <= 1, k, getattr(c, k), 'a probability in [0, 1]')
+    r = list(c.random_erasing_area_ratio_range)
+    _need(len(r) == 2 and all(map(_finite, r)) and 0 < r[0] <= r[1] <= 1, 'random_erasing_area_ratio_range', c.random_erasing_area_ratio_range,
+          'two numbers [s_l, s_h] with 0 < s_l <= s_h <= 1 (fractions of the image area)')
+    _need(_finite(c.random_erasing_min_aspect_ratio) and 0 < c.random_erasing_min_aspect_ratio <= 1, 'random_erasing_min_aspect_ratio',
+          c.random_erasing_min_aspect_ratio, 'a number in (0, 1] (aspect ratios are drawn from [r, 1/r])')
+    _need(_finite(c.mixup_alpha) and c.mixup_alpha > 0, 'mixup_alpha', c.mixup_alpha, 'a finite number > 0 (the Beta(alpha, alpha) parameter)')
+    if c.preact_stage is not None:
+        _need(len(c.preact_stage) == 3 and all(isinstance(b, bool) for b in c.preact_stage), 'preact_stage', c.preact_stage, 'three true/false values, one per stage')
+    for k in ('n_channels', 'n_layers'):
+        v = getattr(c, k)
+        if v is not None: _need(all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v), k, v, 'a list of positive integers')
+    if c.outdir is not None and not isinstance(c.outdir, str): raise ValueError(f'--outdir must be a folder name; got {c.outdir!r}')
+
+def resolve(cfg:TrainConfig) -> TrainConfig:
+    "A copy of `cfg` with the architecture's defaults filled in, every setting checked"
+    _load_models()
+    _check_types(cfg)
+    _choice('arch', cfg.arch, sorted(_FAMILIES))
+    cfg = dataclasses.replace(cfg, **{k: v for k, v in ARCH_DEFAULTS[cfg.arch].items() if getattr(cfg, k) is None})
+    for k, v, a in [('layout', cfg.layout, LAYOUTS), ('dataset', cfg.dataset, DATASETS), ('scheduler', cfg.scheduler, SCHEDULERS), ('loader', cfg.loader, LOADERS),
+                    ('amp', cfg.amp, AMP), ('compile', cfg.compile, COMPILE), ('optimizer', cfg.optimizer, OPTIMIZERS)]: _choice(k, v, a)
+    _check_values(cfg)
+    allowed = _family_args(_FAMILIES[cfg.arch])
+    extra = [k for k in MODEL_ARGS if k != 'layout' and getattr(cfg, k) is not None and k not in allowed]
+    if extra:
+        raise ValueError(f"--arch {cfg.arch} does not take {', '.join('--' + k for k in extra)}; its model flags: "
+                         f"{', '.join('--' + k for k in MODEL_ARGS if k in allowed)}")
+    if not cfg.outdir: raise ValueError('--outdir is required: the folder for the checkpoint, metrics and curves')
+    if cfg.resume and cfg.overwrite: raise ValueError('choose one of --resume (continue the run in --outdir) and --overwrite (start it again)')
+    return cfg
 
 def model_kwargs(cfg:TrainConfig) -> dict:
     "The model arguments set in `cfg` that the family `cfg.arch` takes"
     allowed = _family_args(_FAMILIES[cfg.arch])
     return {k: getattr(cfg, k) for k in MODEL_ARGS if getattr(cfg, k) is not None and k in allowed}
 
-def resolve(cfg:TrainConfig) -> TrainConfig:
-    "A copy of `cfg` with the architecture's defaults filled in, validated"
-    _load_models()
-    _choice('arch', cfg.arch, sorted(_FAMILIES))
-    cfg = dataclasses.replace(cfg, **{k: v for k, v in ARCH_DEFAULTS[cfg.arch].items() if getattr(cfg, k) is None})
-    if cfg.optimizer == 'adam' and cfg.betas is None: raise ValueError("--optimizer adam needs --betas, e.g. '[0.9, 0.999]'")
-    for k, v, a in [('layout', cfg.layout, LAYOUTS), ('dataset', cfg.dataset, DATASETS), ('scheduler', cfg.scheduler, SCHEDULERS), ('loader', cfg.loader, LOADERS),
-                    ('amp', cfg.amp, AMP), ('compile', cfg.compile, COMPILE), ('optimizer', cfg.optimizer, OPTIMIZERS)]: _choice(k, v, a)
-    for k in ('epochs', 'batch_size'): _positive(k, getattr(cfg, k))
-    for k in ('base_lr',): _positive(k, getattr(cfg, k), float)
-    for k in ('weight_decay', 'momentum', 'lr_min', 'warmup_epochs'): _positive(k, getattr(cfg, k), float, zero=True)
-    for k in ('run_epochs', 'steps_per_epoch'):
-        if getattr(cfg, k) is not None: _positive(k, getattr(cfg, k))
-    if not cfg.outdir: raise ValueError('outdir is required: the folder for the checkpoint, metrics and curves')
-    if cfg.resume and cfg.overwrite: raise ValueError('choose one of resume (continue the run in outdir) and overwrite (start it again)')
-    return cfg
-
 # %% ../nbs/15_engine.ipynb #b2bdf9cd
 class RunError(RuntimeError):
     "A run cannot start or continue; the message says why and what to do"
 
-def atomic_write(path:Path, write):
-    "Call `write(tmp_path)` and move the result onto `path` in one rename"
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    os.close(fd)
-    try:
-        write(Path(tmp)); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
+def device_availability() -> dict:
+    "Which accelerators this machine has: {'cuda': bool, 'cuda_count': int, 'mps': bool}"
+    mps = getattr(torch.backends, 'mps', None)
+    return dict(cuda=torch.cuda.is_available(), cuda_count=torch.cuda.device_count() if torch.cuda.is_available() else 0,
+                mps=bool(mps is not None and mps.is_available()))
 
-RUN_FILES = ('config.json', 'metrics.csv', 'curves.png', 'checkpoint.pth')
-
-def prepare_outdir(outdir:Path, resume:bool, overwrite:bool):
-    "Check that `outdir` may be used: new or empty, resumed, or overwritten on request"
-    outdir = Path(outdir)
-    existing = [f for f in RUN_FILES if (outdir/f).exists()] if outdir.exists() else []
-    if resume:
-        if not (outdir/'checkpoint.pth').exists(): raise RunError(f'cannot resume: no checkpoint.pth in {outdir}')
-    elif existing and not overwrite:
-        raise RunError(f"{outdir} already holds a run ({', '.join(existing)}); pass --resume to continue it, "
-                       f"--overwrite to start it again, or choose another --outdir")
-    elif existing:
-        for f in existing: (outdir/f).unlink()
-        for f in outdir.glob('events.out.tfevents.*'): f.unlink()
-    outdir.mkdir(parents=True, exist_ok=True)
-
-# %% ../nbs/15_engine.ipynb #e636fb01
-def pick_device(name:str='auto') -> torch.device:
-    "'auto' (CUDA if available), 'cpu', 'cuda' or 'cuda:N'"
-    if name == 'auto': name = 'cuda' if torch.cuda.is_available() else 'cpu'
-    if name.startswith('cuda') and not torch.cuda.is_available(): raise RunError(f'device {name!r} requested but CUDA is not available; use --device cpu')
-    try: return torch.device(name)
-    except RuntimeError: raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {name!r}") from None
+def pick_device(name:str='auto',
+                available:dict|None=None, # as `device_availability()` returns; default: ask this machine
+               ) -> torch.device:
+    "'auto' (CUDA, else MPS, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'; a clear error if that device is not here"
+    av = device_availability() if available is None else available
+    m = re.fullmatch(r'(auto|cpu|cuda|mps)(?::(\d+))?', name.strip().lower()) if isinstance(name, str) else None
+    if m is None or (m[1] == 'auto' and m[2]): raise ValueError(f"--device must be auto, cpu, cuda, cuda:N or mps; got {name!r}")
+    kind, index = m[1], m[2]
+    if kind == 'auto': return torch.device('cuda' if av['cuda'] else 'mps' if av['mps'] else 'cpu')
+    if kind == 'cuda':
+        if not av['cuda']: raise RunError(f"--device {name}: CUDA is not available here (no NVIDIA GPU, or a torch build without CUDA); use --device cpu, or auto")
+        n = av.get('cuda_count', 1)
+        if index is not None and int(index) >= n:
+            raise RunError(f"--device {name}: this machine has {n} CUDA device{'s' * (n != 1)} (cuda:0{f' .. cuda:{n - 1}' if n > 1 else ''})")
+    if kind == 'mps' and not av['mps']:
+        raise RunError(f"--device {name}: MPS is not available here (it needs a Mac with Apple silicon, macOS 12.3 or later and a torch build with MPS); use --device cpu, or auto")
+    return torch.device(kind if index is None else f'{kind}:{index}')
 
 def speed_settings(cfg:TrainConfig, device:torch.device, flops_per_image:float,
                    capability:tuple|None=None, # the GPU's compute capability; default: asked of `device`
                    world_size:int=1,           # processes training together (torchrun)
                   ) -> dict:
     "The amp dtype, channels_last and compile mode this run uses"
+    asked = {'auto': None, 'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}[cfg.amp]
+    if device.type == 'mps':  # fp32, NCHW, eager unless asked (CUDA graphs do not exist there)
+        mode = 'off' if cfg.compile == 'auto' or cfg.deterministic else cfg.compile
+        return dict(amp=asked, channels_last=bool(cfg.channels_last), compile=mode)
     if device.type != 'cuda': return dict(amp=None, channels_last=False, compile='off')
     if capability is None: capability = torch.cuda.get_device_capability(device)
     auto = torch.bfloat16 if capability >= (8, 0) else torch.float16  # bf16 needs Ampere or later; a T4 (Colab) gets fp16
-    amp = {'auto': auto, 'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}[cfg.amp]
+    amp = auto if cfg.amp == 'auto' else asked
     mode = cfg.compile
     if mode == 'auto':  # CUDA graphs for launch-bound nets, on one process (Triton needs Volta or later;
         # CUDA graphs + DDP + BatchNorm: pytorch/pytorch#139207, #128218)
@@ -197,23 +258,25 @@ def make_optimizer(model:nn.Module, cfg:TrainConfig, fused:bool=False) -> torch.
 
 # %% ../nbs/15_engine.ipynb #7450c6ed
 def _rng_state(device):
-    return dict(cpu=torch.get_rng_state(), cuda=torch.cuda.get_rng_state(device) if device.type == 'cuda' else None)
+    return dict(cpu=torch.get_rng_state(), cuda=torch.cuda.get_rng_state(device) if device.type == 'cuda' else None,
+                mps=torch.mps.get_rng_state() if device.type == 'mps' else None)
 
 def _set_rng_state(state, device):
     torch.set_rng_state(state['cpu'])
     if device.type == 'cuda' and state.get('cuda') is not None: torch.cuda.set_rng_state(state['cuda'], device)
+    if device.type == 'mps' and state.get('mps') is not None: torch.mps.set_rng_state(state['mps'])
 
-def save_checkpoint(path:Path, *, model, optimizer, scheduler, scaler, epoch:int, history:list, config:dict, device):
-    "Write the full training state to `path`, atomically"
-    state = dict(model=model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
-                 scaler=scaler.state_dict() if scaler is not None else None, rng=_rng_state(device), epoch=epoch,
-                 history=history, config=config, version=pytorch_cls.__version__)
-    atomic_write(path, lambda p: torch.save(state, p))
+def checkpoint_state(*, model, optimizer, scheduler, scaler, epoch:int, history:list, config:dict, device) -> dict:
+    "Everything a resumed run needs, as tensors and plain values"
+    return dict(model=model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+                scaler=scaler.state_dict() if scaler is not None else None, rng=_rng_state(device), epoch=epoch,
+                history=history, config=config, version=pytorch_cls.__version__)
 
 def load_checkpoint(path:Path, map_location='cpu') -> dict:
     "Read a checkpoint safely (`weights_only=True`); a clear `RunError` if it is unreadable"
     try: state = torch.load(path, map_location=map_location, weights_only=True)
     except FileNotFoundError: raise RunError(f'cannot read checkpoint {path}: no such file') from None
+    except IsADirectoryError: raise RunError(f'cannot read checkpoint {path}: it is a folder') from None
     except Exception as e:
         raise RunError(f'cannot read checkpoint {path}: it is damaged, or holds objects other than tensors and plain values '
                        f'(checkpoints are read with weights_only=True, which never runs code from the file) [{type(e).__name__}]') from None
@@ -221,12 +284,16 @@ def load_checkpoint(path:Path, map_location='cpu') -> dict:
     if missing: raise RunError(f"{path} is not a pytorch_cls checkpoint (missing {', '.join(missing)})")
     return state
 
-def check_compatible(saved:dict, cfg:dict):
-    "Refuse to resume a run whose model or data settings changed"
-    keys = ['arch', 'dataset', 'epochs', 'batch_size', 'scheduler', *MODEL_ARGS]
+def check_compatible(saved:dict, now:dict):
+    "Refuse to resume a run whose settings or network differ; the message lists every difference"
     saved = dict(layout='paper') | saved  # runs written before `layout` existed trained the paper's networks
-    diff = [f'{k}: {saved.get(k)!r} in the checkpoint, {cfg.get(k)!r} now' for k in keys if saved.get(k) != cfg.get(k)]
-    if diff: raise RunError('incompatible checkpoint: ' + '; '.join(diff))
+    diff = [f'--{k}: {saved.get(k)!r} in the run, {now.get(k)!r} now' for k in RUN_SETTINGS if k in now and saved.get(k) != now.get(k)]
+    old, new = saved.get('model_args'), now.get('model_args', {})
+    if old is not None and 'layout' in new and 'layout' not in old: old = dict(old, layout='paper')  # as above
+    if not diff and old is not None and old != new:
+        diff = [f"the network: {old} in the run, {new} now (did the dataset's classes or channels change?)"]
+    if diff: raise RunError(f"cannot resume with different settings: {'; '.join(diff)}. A run's settings are fixed: drop those flags to "
+                            f"continue it as it was, or start a new run (another --outdir, or --overwrite)")
 
 # %% ../nbs/15_engine.ipynb #074c217e
 def env_info(device:torch.device) -> dict:
@@ -238,6 +305,7 @@ def env_info(device:torch.device) -> dict:
     if device.type == 'cuda':
         info.update(cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version(), gpu=torch.cuda.get_device_name(device),
                     gpu_count=torch.cuda.device_count())
+    if device.type == 'mps': info.update(gpu=f'Apple silicon GPU (MPS), macOS {platform.mac_ver()[0]}')
     return {k: v if v is None or type(v) in (int, float) else str(v) for k, v in info.items()}  # plain types: checkpoints load with weights_only
 
 COLUMNS = ['epoch', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'lr', 'epoch_time', 'train_img_per_s']
@@ -251,9 +319,8 @@ def write_metrics(path:Path, history:list):
 
 def plot_curves(history:list, path:Path|None=None):
     "Loss, error (%) and learning rate per epoch; saved to `path` if given"
-    import matplotlib; import matplotlib.pyplot as plt
-    fig, axs = plt.subplots(1, 3, figsize=(12, 3.2))
-    ep = [r['epoch'] for r in history]
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 2.6))
     for split, st in (('train', '-'), ('test', '--')):
         pts = [(r['epoch'], r[f'{split}_loss'], r[f'{split}_acc']) for r in history if r.get(f'{split}_loss') not in (None, '')]
         if not pts: continue
@@ -268,13 +335,21 @@ def plot_curves(history:list, path:Path|None=None):
     return fig
 
 # %% ../nbs/15_engine.ipynb #0d70428e
-class NonFiniteLoss(RunError):
+class RunStopped(RunError):
+    "A run stopped during training (the message says what was saved)"
+
+class NonFiniteLoss(RunStopped):
     "The loss became NaN or infinite"
 
+class RunInterrupted(RunError):
+    "The run was interrupted (Ctrl-C or SIGTERM); the message says what was saved"
+
+def _sync(dev):
+    if dev.type == 'cuda': torch.cuda.synchronize(dev)
+    elif dev.type == 'mps': torch.mps.synchronize()
+
 def _check_finite(bad, step, desc):
-    if bad.item():
-        raise NonFiniteLoss(f'the training loss became NaN or infinite by step {step} of {desc or "the epoch"}; '
-                            'the last good checkpoint is kept. Lower --base_lr, or check the data.')
+    if bad.item(): raise NonFiniteLoss(f'the training loss became NaN or infinite by step {step} of {desc or "the epoch"}')
 
 def train_epoch(model, loader, optimizer, scheduler, *, tfms=(), amp=None, scaler=None, max_steps=None, progress=False, desc='',
                 check_every:int=50):
@@ -286,13 +361,13 @@ def train_epoch(model, loader, optimizer, scheduler, *, tfms=(), amp=None, scale
     loss_sum, correct, n = torch.zeros((), device=dev), torch.zeros((), device=dev), 0
     bad = torch.zeros((), dtype=torch.bool, device=dev)
     steps = len(loader) if max_steps is None else min(len(loader), max_steps)
-    if dev.type == 'cuda': torch.cuda.synchronize(dev)
+    _sync(dev)
     t0 = time.perf_counter()
     for i, (x, y) in enumerate(tqdm(loader, total=steps, desc=desc, disable=not progress, leave=False)):
         if i >= steps: break
         x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
         for t in tfms: x, y = t(x, y)
-        if dev.type == 'cuda': torch.compiler.cudagraph_mark_step_begin()  # a new training step for CUDA graphs (no-op otherwise)
+        if dev.type == 'cuda': torch.compiler.cudagraph_mark_step_begin()  # a new training step for CUDA graphs
         with torch.autocast(dev.type, dtype=amp, enabled=amp is not None):
             out = model(x)
         loss = F.cross_entropy(out.float(), y)
@@ -306,7 +381,7 @@ def train_epoch(model, loader, optimizer, scheduler, *, tfms=(), amp=None, scale
         if scaler is not None: scaler.scale(loss).backward(); scaler.step(optimizer); scaler.update()
         else: loss.backward(); optimizer.step()
         scheduler.step()
-    if dev.type == 'cuda': torch.cuda.synchronize(dev)
+    _sync(dev)
     secs = time.perf_counter() - t0
     return (loss_sum / max(n, 1)).item(), (correct / max(n, 1)).item(), n, secs
 
@@ -324,6 +399,116 @@ def evaluate(model, loader, *, amp=None):
         loss_sum += F.cross_entropy(out.float(), y, reduction='sum'); correct += (out.argmax(1) == y).sum(); n += len(x)
     return (loss_sum / n).item(), (correct / n).item()
 
+# %% ../nbs/15_engine.ipynb #4b5dccd8
+def _umask() -> int:
+    m = os.umask(0o022); os.umask(m)
+    return m
+
+def atomic_write(path:Path, write):
+    "Call `write(tmp_path)` and move the result onto `path` in one rename; the file gets the umask's permissions"
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600: give the mode any new file gets
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp): os.unlink(tmp)
+
+RUN_FILES = ('config.json', 'metrics.csv', 'curves.png', 'checkpoint.pth')
+_RESULTS = ('checkpoint.pth', 'metrics.csv', 'curves.png')  # present once an epoch has been saved
+
+class RunFolder:
+    "The run folder `outdir`: checked, created if needed and locked; changed only by `save`"
+    def __init__(self, outdir, *, resume:bool=False, overwrite:bool=False):
+        self.path, self.created, self.saved, self.epoch, self._fd = Path(outdir).expanduser(), [], False, 0, None
+        p = self.path
+        if p.exists() and not p.is_dir(): raise RunError(f'--outdir {p} is a file, not a folder; choose another --outdir')
+        if resume and not p.is_dir(): raise RunError(f'cannot resume: {p} does not exist (drop --resume to start a run there)')
+        try:
+            self._create(); self._lock(); self._probe()
+            self.state, self.leftovers = self._inspect(resume, overwrite)
+        except BaseException:
+            self.close(); raise
+
+    def _create(self):
+        missing, q = [], self.path
+        while not q.exists() and q != q.parent: missing.append(q); q = q.parent
+        if not q.is_dir(): raise RunError(f'cannot create the run folder {self.path}: {q} is a file')
+        for d in reversed(missing):
+            try: d.mkdir()
+            except FileExistsError: continue
+            except OSError as e: raise RunError(f'cannot create the run folder {self.path}: {e.strerror} ({d}); choose another --outdir') from None
+            self.created.append(d)
+
+    def _lock(self):
+        try: import fcntl
+        except ImportError: return  # no flock on this platform (Windows): unlocked
+        fd = os.open(self.path, os.O_RDONLY)
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RunError(f'{self.path} is in use by another training process (it holds the folder\'s lock); '
+                           f'wait until that run ends, or choose another --outdir') from None
+        except OSError: os.close(fd); return  # a file system without locks (some network mounts): unlocked
+        self._fd = fd
+
+    def _probe(self):
+        try:
+            fd, t = tempfile.mkstemp(dir=self.path, prefix='.write-test-'); os.close(fd); os.unlink(t)
+        except OSError as e: raise RunError(f'cannot write in the run folder {self.path} ({e.strerror}); choose another --outdir') from None
+
+    def _inspect(self, resume, overwrite):
+        p = self.path
+        results = [f for f in _RESULTS if (p/f).exists()]
+        leftovers = [f for f in ('config.json', 'metrics.csv', 'curves.png') if (p/f).exists()] + sorted(x.name for x in p.glob('events.out.tfevents.*'))
+        held = ', '.join([f for f in RUN_FILES if (p/f).exists()])
+        if 'checkpoint.pth' in results:
+            if resume: return 'resume', []
+            if overwrite: return 'replace', leftovers
+            raise RunError(f'{p} already holds a run ({held}); pass --resume to continue it, --overwrite to start it again '
+                           f'(the old run stays until the new one has saved its first epoch), or choose another --outdir')
+        if results:
+            if overwrite: return 'replace', leftovers
+            if resume: raise RunError(f'cannot resume: {p} holds results ({held}) but no checkpoint.pth to continue from; '
+                                      f'pass --overwrite instead of --resume to start the run again, or choose another --outdir')
+            raise RunError(f'{p} already holds a run ({held}); pass --overwrite to start it again, or choose another --outdir')
+        return 'new', leftovers  # empty, or a run that never finished an epoch: start (again)
+
+    def save(self, state:dict, history:list, plot:bool=True):
+        "Save an epoch: the checkpoint `state` first, then config.json, metrics.csv and curves.png derived from it"
+        p = self.path
+        try:
+            if not self.saved and self.state != 'resume':  # the first save of a new run: what an earlier run left goes now
+                for f in self.leftovers: (p/f).unlink(missing_ok=True)
+            atomic_write(p/'checkpoint.pth', lambda t: torch.save(state, t))
+            self.saved, self.epoch = True, state['epoch']
+            atomic_write(p/'config.json', lambda t: t.write_text(json.dumps(state['config'], indent=2, default=str)))
+            write_metrics(p/'metrics.csv', history)
+            if plot: plot_curves(history, p/'curves.png')
+        except OSError as e: raise RunStopped(f"cannot save epoch {state['epoch']} in {p} ({e.strerror or e})") from None
+
+    def kept(self) -> str:
+        "What the folder holds now, for a message after a failure"
+        if self.epoch: return f'the checkpoint of epoch {self.epoch} is kept in {self.path}; continue with --outdir {self.path} --resume'
+        if self.state == 'replace': return f'no epoch of the new run finished, so nothing was saved: the run in {self.path} is as it was'
+        return 'no epoch finished, so nothing was saved; the same command starts the run again'
+
+    def close(self):
+        "Release the lock; remove the folders this run created if it saved no epoch"
+        if self._fd is not None: os.close(self._fd); self._fd = None
+        if not self.saved:
+            for d in reversed(self.created):
+                try: d.rmdir()
+                except OSError: break
+            self.created = []
+
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.close()
+    def __del__(self):  # a forgotten folder object must not keep its lock
+        if self._fd is not None: os.close(self._fd); self._fd = None
+
 # %% ../nbs/15_engine.ipynb #3bea198b
 def dist_setup(device_name:str):
     "(rank, world_size, device) from torchrun's environment; initialises the process group when world_size > 1"
@@ -336,15 +521,56 @@ def dist_setup(device_name:str):
     return rank, world, device
 
 # %% ../nbs/15_engine.ipynb #a7cc1867
+def _flagged(msg:str) -> str:
+    "A model family's message names its arguments; the user typed them as flags"
+    return re.sub(r'(?<![-\w])(' + '|'.join(MODEL_ARGS) + r')\b', r'--\1', msg)
+
+def _build(cfg:TrainConfig, info:DatasetInfo):
+    "The network for `cfg` and the data `info` describes, and its FLOPs per image: checked with one forward pass"
+    try: model = create_model(cfg.arch, num_classes=info.num_classes, in_channels=info.in_channels, **model_kwargs(cfg))
+    except ValueError as e: raise ValueError(_flagged(str(e))) from None
+    try: flops = count_flops(model, info.input_size)
+    except RuntimeError as e:
+        raise RunError(f"--arch {cfg.arch} {' '.join(f'--{k} {v}' for k, v in model_kwargs(cfg).items() if k != 'layout')} cannot take the "
+                       f"{'x'.join(map(str, info.input_size))} images of {info.name} ({str(e).splitlines()[0][:160]})") from None
+    return model, flops
+
+def _check_data(cfg:TrainConfig, info:DatasetInfo, n_train:int, world:int):
+    "The settings that depend on the images"
+    if cfg.use_cutout and cfg.cutout_size > info.size:
+        raise ValueError(f'--cutout_size must be at most the image side, {info.size} for {info.name} (a larger square erases every '
+                         f'image whole); got {cfg.cutout_size}')
+    if n_train // world < cfg.batch_size // world:
+        raise ValueError(f'--batch_size {cfg.batch_size} is larger than the training set ({n_train} images'
+                         f"{f' over {world} processes' if world > 1 else ''}): an epoch would have no step")
+
+def _sessions(saved:dict) -> list:
+    "The sessions recorded in a run's config (one made up for runs written before sessions were recorded)"
+    if 'sessions' in saved: return list(saved['sessions'])
+    return [dict(from_epoch=1, to_epoch=None, **{k: saved.get(k) for k in SESSION_FIELDS}, world_size=saved.get('world_size'),
+                 resolved_speed=saved.get('resolved_speed'), env=saved.get('env'))]
+
 def fit(cfg:TrainConfig) -> list:
     "Train as `cfg` says; returns the per-epoch history (also in `outdir/metrics.csv`)"
     cfg = resolve(cfg)
     rank, world, device = dist_setup(cfg.device)
     main = rank == 0
-    outdir = Path(cfg.outdir)
-    if main: prepare_outdir(outdir, cfg.resume, cfg.overwrite)
+    folder = RunFolder(cfg.outdir, resume=cfg.resume, overwrite=cfg.overwrite) if main else None
+    try: return _fit(cfg, folder, rank, world, device)
+    except KeyboardInterrupt:
+        raise RunInterrupted(f"interrupted; {folder.kept() if folder else 'see rank 0'}") from None
+    except NonFiniteLoss as e: raise NonFiniteLoss(f"{e}: lower --base_lr, or check the data; {folder.kept() if folder else ''}") from None
+    except RunStopped as e: raise type(e)(f"{e}; {folder.kept() if folder else ''}") from None
+    except torch.OutOfMemoryError:
+        raise RunStopped(f"out of memory on {device} at --batch_size {cfg.batch_size}: lower --batch_size, or use --loader classic "
+                         f"(the dataset stays in CPU memory); {folder.kept() if folder else ''}") from None
+    finally:
+        if folder: folder.close()
+
+def _fit(cfg, folder, rank, world, device):
+    main, outdir = rank == 0, Path(cfg.outdir).expanduser()
     if world > 1: dist.barrier()
-    if cfg.batch_size % world: raise ValueError(f'batch_size {cfg.batch_size} must be divisible by the number of processes ({world})')
+    if cfg.batch_size % world: raise ValueError(f'--batch_size {cfg.batch_size} must be divisible by the number of processes ({world})')
     if cfg.deterministic:
         os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
         torch.use_deterministic_algorithms(True); torch.backends.cudnn.benchmark = False
@@ -353,57 +579,73 @@ def fit(cfg:TrainConfig) -> list:
     progress = (sys.stderr.isatty() or 'ipykernel' in sys.modules) if cfg.progress is None else cfg.progress
     progress = progress and main
 
-    # model first (a bad depth fails before any data is read), then data
+    # the data's description, the model (a bad depth fails before any image is read), the data
     data_dir = Path(cfg.data_dir).expanduser() if cfg.data_dir else default_data_dir()
     info = dataset_info(cfg.dataset, data_dir)
-    model = create_model(cfg.arch, num_classes=info.num_classes, in_channels=info.in_channels, **model_kwargs(cfg))
-    flops = _flops(model, (info.in_channels, info.size, info.size))
+    model, flops = _build(cfg, info)
+    test_x, test_y, _ = load_arrays(cfg.dataset, data_dir, train=False, download=cfg.download)
+    train_x, train_y, _ = load_arrays(cfg.dataset, data_dir, train=True, download=cfg.download)
+    _check_data(cfg, info, len(train_x), world)
     speed = speed_settings(cfg, device, flops, world_size=world)
     model.to(device, memory_format=torch.channels_last if speed['channels_last'] else torch.preserve_format)
-    test_x, test_y, _ = load_arrays(cfg.dataset, data_dir, train=False, download=cfg.download)
     if cfg.loader == 'fast':
-        train_x, train_y, _ = load_arrays(cfg.dataset, data_dir, train=True, download=cfg.download)
         train_dl = DeviceLoader(train_x, train_y, batch_size=cfg.batch_size // world, info=info, train=True, device=device,
                                 channels_last=speed['channels_last'], rank=rank, world_size=world, seed=cfg.seed)
     else:
+        del train_x, train_y  # the classic loader reads its own copy
         train_dl = classic_loader(cfg.dataset, data_dir, train=True, batch_size=cfg.batch_size // world, info=info,
                                   num_workers=cfg.num_workers, per_image_tfms=per_image_transforms(cfg), rank=rank,
-                                  world_size=world, seed=cfg.seed, download=cfg.download)
+                                  world_size=world, seed=cfg.seed, download=cfg.download, pin_memory=device.type == 'cuda')
     test_dl = DeviceLoader(test_x, test_y, batch_size=cfg.batch_size, info=info, train=False, device=device,
                            channels_last=speed['channels_last'])
-    if len(train_dl) == 0: raise ValueError(f'batch_size {cfg.batch_size} is larger than the training set; nothing to train on')
     torch.manual_seed(cfg.seed + rank)  # augmentation draws differ per process; weights are synchronised by DDP
     optimizer = make_optimizer(model, cfg, fused=device.type == 'cuda')
     steps = len(train_dl) if cfg.steps_per_epoch is None else min(len(train_dl), cfg.steps_per_epoch)
     scheduler = build_scheduler(optimizer, scheduler=cfg.scheduler, epochs=cfg.epochs, iters_per_epoch=steps,
                                 milestones=cfg.milestones, lr_decay=cfg.lr_decay, lr_min=cfg.lr_min, T0=cfg.T0,
                                 T_mult=cfg.T_mult, warmup_epochs=cfg.warmup_epochs)
-    scaler = torch.amp.GradScaler('cuda') if speed['amp'] == torch.float16 else None
+    scaler = torch.amp.GradScaler(device.type) if speed['amp'] == torch.float16 else None
     tfms = batch_transforms(cfg, info.num_classes)
+    resolved = {k: str(v) for k, v in speed.items()}
     config = asdict(cfg) | dict(model_args=dict(num_classes=info.num_classes, in_channels=info.in_channels, **model_kwargs(cfg)),
-                                resolved_speed={k: str(v) for k, v in speed.items()}, n_params=count_params(model),
-                                flops_per_image=flops, world_size=world, env=env_info(device))
-
-    history, start = [], 1
-    if cfg.resume:
+                                resolved_speed=resolved, n_params=count_params(model), flops_per_image=flops, world_size=world,
+                                env=env_info(device))
+    history, start, sessions = [], 1, []
+    resuming = cfg.resume and (folder.state == 'resume' if folder else (outdir/'checkpoint.pth').is_file())
+    if resuming:  # every rank reads the checkpoint
         state = load_checkpoint(outdir/'checkpoint.pth', map_location=device)
         check_compatible(state['config'], config)
-        model.load_state_dict(state['model']); optimizer.load_state_dict(state['optimizer'])
-        scheduler.load_state_dict(state['scheduler'])
-        if scaler is not None and state.get('scaler'): scaler.load_state_dict(state['scaler'])
+        try:
+            model.load_state_dict(state['model']); optimizer.load_state_dict(state['optimizer'])
+            scheduler.load_state_dict(state['scheduler'])
+            if scaler is not None and state.get('scaler'): scaler.load_state_dict(state['scaler'])
+        except (RuntimeError, ValueError, KeyError) as e:
+            raise RunError(f'the checkpoint in {outdir} does not fit the network built now ({str(e).splitlines()[0][:160]}): '
+                           f'was it written by another version of pytorch_cls?') from None
         _set_rng_state(state['rng'], device)
-        history, start = state['history'], state['epoch'] + 1
-        if main: print(f'resuming {outdir} after epoch {state["epoch"]}')
-    if main: atomic_write(outdir/'config.json', lambda p: p.write_text(json.dumps(config, indent=2, default=str)))
-
+        history, start, sessions = state['history'], state['epoch'] + 1, _sessions(state['config'])
+        if folder: folder.epoch = state['epoch']
+    elif main and cfg.resume: print(f'nothing to resume in {outdir}: no epoch was finished there; starting from epoch 1')
+    elif main and folder.leftovers and folder.state == 'new':
+        print(f"{outdir} holds a run that never finished an epoch ({', '.join(folder.leftovers)}): starting it again")
+    session = dict(from_epoch=start, to_epoch=start - 1, started=time.strftime('%Y-%m-%d %H:%M:%S'),
+                   **{k: getattr(cfg, k) for k in SESSION_FIELDS}, world_size=world, resolved_speed=resolved, env=config['env'])
+    config['sessions'] = sessions + [session]
+    # ---- every check has passed: from here on the run trains, and the folder changes only when an epoch is saved
+    if start > cfg.epochs:
+        if main: print(f"{outdir} has finished all {cfg.epochs} epochs; nothing to do. "
+                       f"Test error at the last epoch: {100 - 100 * history[-1]['test_acc']:.2f}%")
+        return history
     net = model
     if world > 1: net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
     if speed['compile'] != 'off':  # static shapes: one graph per batch shape (train, test, the test set's last batch)
         net = torch.compile(net, mode=None if speed['compile'] == 'default' else speed['compile'], dynamic=False)
-    writer = _tensorboard(outdir) if cfg.tensorboard and main else None
-    if main: print(f"{cfg.arch} {model_kwargs(cfg)} on {cfg.dataset}: {config['n_params']:,} parameters, "
-                   f"{flops/1e9:.3f} GFLOPs/image, {device}{f' x{world}' if world > 1 else ''}, amp={speed['amp']}, "
-                   f"channels_last={speed['channels_last']}, compile={speed['compile']}")
+    writer = None
+    if main:
+        print(f'resuming {outdir} after epoch {start - 1}' if resuming else f'training into {outdir}')
+        print(f"{cfg.arch} {model_kwargs(cfg)} on {cfg.dataset}: {config['n_params']:,} parameters, "
+              f"{flops/1e9:.3f} GFLOPs/image, {device}{f' x{world}' if world > 1 else ''}, amp={speed['amp']}, "
+              f"channels_last={speed['channels_last']}, compile={speed['compile']}", flush=True)
 
     if start == 1 and cfg.test_first:
         tl, ta = evaluate(net, test_dl, amp=speed['amp'])
@@ -411,8 +653,7 @@ def fit(cfg:TrainConfig) -> list:
         if main: print(f'epoch 0  test loss {tl:.4f} acc {100*ta:.2f}%')
     end = cfg.epochs if cfg.run_epochs is None else min(cfg.epochs, start - 1 + cfg.run_epochs)
     for epoch in range(start, end + 1):
-        if hasattr(train_dl, 'set_epoch'): train_dl.set_epoch(epoch)
-        elif hasattr(getattr(train_dl, 'sampler', None), 'set_epoch'): train_dl.sampler.set_epoch(epoch)
+        train_dl.set_epoch(epoch)
         lr = optimizer.param_groups[0]['lr']
         trl, tra, n, secs = train_epoch(net, train_dl, optimizer, scheduler, tfms=tfms, amp=speed['amp'], scaler=scaler,
                                         max_steps=cfg.steps_per_epoch, progress=progress, desc=f'epoch {epoch}/{cfg.epochs}')
@@ -424,24 +665,19 @@ def fit(cfg:TrainConfig) -> list:
                    train_img_per_s=n * world / secs)
         history.append(row)
         if main:
-            save_checkpoint(outdir/'checkpoint.pth', model=model, optimizer=optimizer, scheduler=scheduler, scaler=scaler,
-                            epoch=epoch, history=history, config=config, device=device)
-            write_metrics(outdir/'metrics.csv', history); plot_curves(history, outdir/'curves.png')
+            session['to_epoch'] = epoch
+            folder.save(checkpoint_state(model=model, optimizer=optimizer, scheduler=scheduler, scaler=scaler, epoch=epoch,
+                                         history=history, config=config, device=device), history)
+            if cfg.tensorboard and writer is None: writer = _tensorboard(outdir)  # after the first save: old events are gone
             if writer is not None:
                 for k, v in row.items():
                     if k != 'epoch': writer.add_scalar(k, v, epoch)
                 writer.flush()
             print(f"epoch {epoch}/{cfg.epochs}  train loss {trl:.4f} acc {100*tra:.2f}%  test loss {tl:.4f} acc {100*ta:.2f}%  "
                   f"lr {lr:.4g}  {row['train_img_per_s']:,.0f} img/s  {secs:.1f} s", flush=True)
-    if main and history and end == cfg.epochs:
-        print(f"test error at the last epoch: {100 - 100 * history[-1]['test_acc']:.2f}%")
+    if main and end == cfg.epochs: print(f"test error at the last epoch: {100 - 100 * history[-1]['test_acc']:.2f}%")
     if writer is not None: writer.close()
     return history
-
-def _flops(model, input_size):
-    from pytorch_cls.core import count_flops
-    try: return count_flops(model, input_size)
-    except Exception: return float('nan')
 
 def _tensorboard(outdir):
     try: from torch.utils.tensorboard import SummaryWriter

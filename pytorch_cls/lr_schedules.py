@@ -1,4 +1,4 @@
-"""Step decay, cosine annealing and cosine with warm restarts (SGDR: Loshchilov and Hutter 2016, [arXiv:1608.03983](https://arxiv.org/abs/1608.03983)), stepped once per iteration as in the seed, with an optional linear warm-up.
+"""Step decay, cosine annealing and cosine with warm restarts (SGDR: Loshchilov and Hutter 2016, [arXiv:1608.03983](https://arxiv.org/abs/1608.03983)), computed from the global iteration and stepped once per iteration, with an optional linear warm-up.
 
 Docs: https://pytorch-cls.github.io/pytorch_cls/lr_schedules.html.md"""
 
@@ -12,13 +12,13 @@ from torch.optim.lr_scheduler import LambdaLR
 from .core import check_positive
 
 # %% auto #0
-__all__ = ['SEED_SCHEDULES', 'SCHEDULERS', 'iters_per_epoch', 'multistep_lr', 'cosine_lr', 'sgdr_lr', 'warmup_factor',
+__all__ = ['ORIGINAL_SCHEDULES', 'SCHEDULERS', 'iters_per_epoch', 'multistep_lr', 'cosine_lr', 'sgdr_lr', 'warmup_factor',
            'check_schedule', 'lr_at', 'lr_schedule', 'LRFactor', 'build_scheduler']
 
 # %% ../nbs/09_lr_schedules.ipynb #89e3a2ca
 def iters_per_epoch(n_samples:int,     # training-set size (50,000 for CIFAR, 60,000 for MNIST)
                     batch_size:int,     # mini-batch size
-                    drop_last:bool=True # drop the last incomplete batch (as the seed's training loader)
+                    drop_last:bool=True # drop the last incomplete batch (as the original training loader does)
                    ) -> int:
     "Number of optimiser steps in one epoch"
     check_positive(n_samples=n_samples, batch_size=batch_size)
@@ -27,7 +27,7 @@ def iters_per_epoch(n_samples:int,     # training-set size (50,000 for CIFAR, 60
     return n_samples // batch_size if drop_last else -(-n_samples // batch_size)
 
 # %% ../nbs/09_lr_schedules.ipynb #6b9d0816
-SEED_SCHEDULES = {  # configs/<arch>.json at the seed commit (seed-spec §1)
+ORIGINAL_SCHEDULES = {  # configs/<arch>.json of the original implementation
     'vgg':              dict(epochs=160,  batch_size=128, base_lr=0.1, weight_decay=1e-4, scheduler='multistep', milestones=(80, 120), lr_decay=0.1),
     'resnet':           dict(epochs=160,  batch_size=128, base_lr=0.1, weight_decay=1e-4, scheduler='multistep', milestones=(80, 120), lr_decay=0.1),
     'resnet_preact':    dict(epochs=160,  batch_size=128, base_lr=0.1, weight_decay=1e-4, scheduler='multistep', milestones=(80, 120), lr_decay=0.1),
@@ -40,7 +40,7 @@ SEED_SCHEDULES = {  # configs/<arch>.json at the seed commit (seed-spec §1)
 }
 
 # %% ../nbs/09_lr_schedules.ipynb #a9c762be
-def multistep_lr(epoch:int,           # 0-based epoch (the seed's 1-based epoch minus one)
+def multistep_lr(epoch:int,           # 0-based epoch (the original's 1-based epoch minus one)
                  base_lr:float,
                  milestones=(),       # epochs at which the rate is multiplied by `lr_decay`
                  lr_decay:float=0.1,  # gamma
@@ -117,7 +117,7 @@ def lr_at(it:int,                  # 0-based global iteration
           T_mult:int=2,            # sgdr: cycle length multiplier
           warmup_epochs:float=0.0, # linear warm-up length in epochs (0 = off)
          ) -> float:
-    "Learning rate at iteration `it` of a run with the seed's schedule flags"
+    "Learning rate at iteration `it` of a run with these schedule flags"
     if not isinstance(it, int) or isinstance(it, bool) or it < 0: raise ValueError(f"it must be a non-negative integer, got {it!r}")
     kw = dict(scheduler=scheduler, base_lr=base_lr, epochs=epochs, iters_per_epoch=iters_per_epoch, milestones=milestones,
               lr_decay=lr_decay, lr_min=lr_min, T0=T0, T_mult=T_mult, warmup_epochs=warmup_epochs)

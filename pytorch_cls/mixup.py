@@ -32,7 +32,7 @@ def mixup(x:torch.Tensor,    # batch (N, C, H, W), normalised
     ya, yb = _weights(lam, y)
     return x * xa + x[perm] * xb, y * ya + y[perm] * yb
 
-# %% ../nbs/12_mixup.ipynb #e9a2fede
+# %% ../nbs/12_mixup.ipynb #0d324f8e
 def _log_gamma(alpha:float, shape, generator=None, device=None, proposals:int=8) -> torch.Tensor:
     "log of Gamma(alpha, 1) draws (Marsaglia and Tsang 2000) from torch.randn / torch.rand, in float64, with no host sync"
     a = alpha + 1 if alpha < 1 else alpha
@@ -43,7 +43,7 @@ def _log_gamma(alpha:float, shape, generator=None, device=None, proposals:int=8)
     logv = torch.log(v.clamp_min(1e-300))
     ok = (v > 0) & (torch.log(u) < z * z / 2 + d - d * v + d * logv)
     first = ok.to(torch.uint8).argmax(0, keepdim=True)  # the first accepted proposal of each draw
-    out = torch.where(ok.any(0), math.log(d) + logv.gather(0, first).squeeze(0), math.log(d))  # none accepted (p < 1e-10): the mode
+    out = torch.where(ok.any(0), math.log(d) + logv.gather(0, first).squeeze(0), math.log(d))  # none accepted (p < 1e-10): d
     if alpha < 1: out = out + torch.log(torch.rand(shape, **kw)) / alpha  # Gamma(a) = Gamma(a+1) * U**(1/a)
     return out
 
@@ -74,9 +74,9 @@ def draw_mixup(n:int,                 # batch size
 class BatchMixup(nn.Module):
     "Mixup on a normalised batch on any device: `forward(x, y, generator=None) -> (mixed x, soft targets)`; identity in eval mode"
     def __init__(self,
-                 alpha:float=1.0,       # λ ~ Beta(alpha, alpha); the seed's --mixup_alpha
+                 alpha:float=1.0,       # λ ~ Beta(alpha, alpha) (--mixup_alpha)
                  num_classes:int=10,    # width of the soft targets
-                 per_sample:bool=False, # one λ per sample instead of one per batch (the seed)
+                 per_sample:bool=False, # one λ per sample; False: one per batch, as in the paper and the original implementation
                 ):
         super().__init__()
         if not (isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and alpha > 0):

@@ -14,31 +14,32 @@ __all__ = ['PRESETS', 'preset_table']
 # %% ../nbs/17_presets.ipynb #34af5847
 PRESETS: dict = {}
 
-def _add(table, name, config, paper=None, seed_error=None, seed_time=None, note=''):
-    PRESETS[name] = dict(table=table, config=config, paper_error=paper, seed_error=seed_error, seed_time=seed_time, note=note)
+def _add(table, name, config, paper=None, readme_error=None, readme_time=None, note=''):
+    PRESETS[name] = dict(table=table, config=dict(layout='original') | config, paper_error=paper, readme_error=readme_error,
+                         readme_time=readme_time, note=note)
 
 _rp = dict(arch='resnet_preact')
-# CIFAR-10, "almost the same settings as the papers" (seed 7 is the README's run 00)
+# CIFAR-10, "almost the same settings as the papers" (random seed 7 is the README's run 00)
 for n, c, p, s, t, note in [
     ('vgg_15_bn_64', dict(arch='vgg'), None, '7.29', '1h20m', ''),
     ('resnet_110', dict(arch='resnet', depth=110, block_type='basic'), '6.43 (best), 6.61±0.16', '6.52', '3h06m', ''),
     ('resnet_preact_110', dict(_rp, depth=110, block_type='basic'), '6.37 (median of 5)', '6.47', '3h05m', ''),
     ('resnet_preact_164_bottleneck', dict(_rp, depth=164, block_type='bottleneck'), '5.46 (median of 5)', '5.90', '4h01m', ''),
-    ('resnet_preact_1001_bottleneck', dict(_rp, depth=1001, block_type='bottleneck'), '4.62 (median of 5), 4.69±0.20', None, None, 'not run by the seed'),
+    ('resnet_preact_1001_bottleneck', dict(_rp, depth=1001, block_type='bottleneck'), '4.62 (median of 5), 4.69±0.20', None, None, 'not run in the README'),
     ('wrn_28_10', dict(arch='wrn', depth=28, widening_factor=10), '4.00 (median of 5)', '4.03', '16h10m', 'the README note says batch 64; its command and config use 128'),
-    ('wrn_28_10_dropout', dict(arch='wrn', depth=28, widening_factor=10, drop_rate=0.3), '3.89 (median of 5)', None, None, 'not run by the seed'),
+    ('wrn_28_10_dropout', dict(arch='wrn', depth=28, widening_factor=10, drop_rate=0.3), '3.89 (median of 5)', None, None, 'not run in the README'),
     ('densenet_100_k12', dict(arch='densenet', depth=100, block_type='basic', growth_rate=12, compression_rate=1.0), '4.10 (1 run)', '3.87 (1 run)', '24h28m', 'no command in the README; basic layers, no compression assumed'),
-    ('densenet_100_k24', dict(arch='densenet', depth=100, block_type='basic', growth_rate=24, compression_rate=1.0), '3.74 (1 run)', None, None, 'not run by the seed'),
+    ('densenet_100_k24', dict(arch='densenet', depth=100, block_type='basic', growth_rate=24, compression_rate=1.0), '3.74 (1 run)', None, None, 'not run in the README'),
     ('densenet_bc_100_k12', dict(arch='densenet', depth=100, block_type='bottleneck', growth_rate=12, compression_rate=0.5, batch_size=32, base_lr=0.05), '4.51 (1 run)', '4.69', '15h20m', 'batch 32, lr 0.05 (paper: 64, 0.1)'),
-    ('densenet_bc_250_k24', dict(arch='densenet', depth=250, block_type='bottleneck', growth_rate=24, compression_rate=0.5), '3.62 (1 run)', None, None, 'not run by the seed'),
-    ('densenet_bc_190_k40', dict(arch='densenet', depth=190, block_type='bottleneck', growth_rate=40, compression_rate=0.5), '3.46 (1 run)', None, None, 'not run by the seed'),
+    ('densenet_bc_250_k24', dict(arch='densenet', depth=250, block_type='bottleneck', growth_rate=24, compression_rate=0.5), '3.62 (1 run)', None, None, 'not run in the README'),
+    ('densenet_bc_190_k40', dict(arch='densenet', depth=190, block_type='bottleneck', growth_rate=40, compression_rate=0.5), '3.46 (1 run)', None, None, 'not run in the README'),
     ('pyramidnet_110_a84', dict(arch='pyramidnet', depth=110, block_type='basic', pyramid_alpha=84), '4.26±0.23', '4.40', '11h40m', ''),
     ('pyramidnet_110_a270', dict(arch='pyramidnet', depth=110, block_type='basic', pyramid_alpha=270), '3.73±0.04', '3.92 (1 run)', '24h12m', ''),
     ('pyramidnet_164_a270_bottleneck', dict(arch='pyramidnet', depth=164, block_type='bottleneck', pyramid_alpha=270), '3.48±0.20', '3.44 (1 run)', '32h37m', 'no command in the README'),
-    ('pyramidnet_272_a200_bottleneck', dict(arch='pyramidnet', depth=272, block_type='bottleneck', pyramid_alpha=200), '3.31±0.08', None, None, 'not run by the seed'),
+    ('pyramidnet_272_a200_bottleneck', dict(arch='pyramidnet', depth=272, block_type='bottleneck', pyramid_alpha=200), '3.31±0.08', None, None, 'not run in the README'),
     ('resnext_29_4x64d', dict(arch='resnext', depth=29, cardinality=4, base_channels=64, batch_size=32, base_lr=0.025), '~3.75 (Fig. 7)', '3.89', '31h17m', '1 GPU, batch 32, lr 0.025 (paper: 8 GPUs, 128, 0.1)'),
     ('resnext_29_8x64d', dict(arch='resnext', depth=29, cardinality=8, base_channels=64, batch_size=64, base_lr=0.05), '3.65 (average of 10)', '3.97 (1 run)', '42h50m', ''),
-    ('resnext_29_16x64d', dict(arch='resnext', depth=29, cardinality=16, base_channels=64), '3.58 (average of 10)', None, None, 'not run by the seed'),
+    ('resnext_29_16x64d', dict(arch='resnext', depth=29, cardinality=16, base_channels=64), '3.58 (average of 10)', None, None, 'not run in the README'),
     ('shake_shake_26_2x32d_ssi', dict(arch='shake_shake', depth=26, base_channels=32, shake_forward=True, shake_backward=True, shake_image=True), '3.55 (average of 3)', '3.68', '33h49m', ''),
     ('shake_shake_26_2x64d_ssi', dict(arch='shake_shake', depth=26, base_channels=64, shake_forward=True, shake_backward=True, shake_image=True, batch_size=64, base_lr=0.1), '2.98 (average of 3)', '2.88 (1 run)', '78h48m', 'batch 64, lr 0.1'),
     ('shake_shake_26_2x96d_ssi', dict(arch='shake_shake', depth=26, base_channels=96, shake_forward=True, shake_backward=True, shake_image=True), '2.86 (average of 5)', '2.90 (1 run)', '101h32m', ''),
@@ -93,7 +94,7 @@ for n, c, e, t in [
     ('mnist_ss26_2x32d_cutout12', _ss32 | _cut(12) | dict(epochs=100), '0.29', '1h48m'),
 ]: _add('MNIST (median of 3)', n, _mn | c, None, e, t)
 
-# The ResNet-preact-56 experiments on CIFAR-10 (median of 5; lr 0.2, seed 7 for run 00)
+# The ResNet-preact-56 experiments on CIFAR-10 (median of 5; lr 0.2, random seed 7 for run 00)
 _x = dict(_rp, depth=56, block_type='basic', base_lr=0.2, seed=7)
 for n, (ps, rfr, alb), extra, e, t in [
     ('exp_00_preact_after_downsampling', ([True] * 3, False, False), {}, '6.45', '95 min'),
@@ -110,7 +111,8 @@ for n, (ps, rfr, alb), extra, e, t in [
         'the table says 300 epochs; its command has no --epochs (160)' if n == 'exp_09_mixup' else '')
 
 def preset_table(table:str|None=None) -> Table:
-    "The presets (of one `table`) with their settings and reported errors"
-    rows = [[n, p['table'], p['paper_error'] or '', p['seed_error'] or '', p['seed_time'] or '', ' '.join(f'{k}={v}' for k, v in p['config'].items())]
+    "The presets (of one `table`): the network they train, the README's and the paper's errors, the README's time and the settings"
+    rows = [[n, p['table'], p['config']['layout'], p['readme_error'] or '', p['paper_error'] or '', p['readme_time'] or '',
+             ' '.join(f'{k}={v}' for k, v in p['config'].items() if k != 'layout')]
             for n, p in PRESETS.items() if table is None or p['table'] == table]
-    return Table(['preset', 'table', 'paper error %', 'seed error %', 'seed time', 'settings'], rows)  # the long column last
+    return Table(['preset', 'table', 'network', 'README error %', 'paper error %', 'README time', 'settings'], rows)  # the long column last

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant, check_positive
+from .core import Net, init_cnn, register_model, register_variant, check_positive, check_layout
 from .resnet import conv3x3, conv1x1, PadShortcut, blocks_per_stage
 
 # %% auto #0
@@ -69,21 +69,18 @@ class PyramidNet(Net):
                  block_type:str='bottleneck',  # 'basic' or 'bottleneck'
                  pyramid_alpha:float=200,      # widening factor alpha: the last block is base_channels + alpha wide (x4 for bottleneck)
                  base_channels:int=16,         # width before the first block
-                 stem_channels:int|None=None,  # stem width; None: base_channels (paper), 4*base_channels reproduces the seed's bottleneck net
+                 layout:str='paper',           # 'paper': a stem of base_channels; 'original': base_channels x 4 for bottleneck nets
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
         n = blocks_per_stage(depth, block_type)
         check_positive(base_channels=base_channels, num_classes=num_classes, in_channels=in_channels)
+        check_layout(layout)
         if isinstance(pyramid_alpha, bool) or not isinstance(pyramid_alpha, (int, float)) or not pyramid_alpha >= 0:
             raise ValueError(f"pyramid_alpha must be a non-negative number, got {pyramid_alpha!r}")
         block = PyramidBasicBlock if block_type == 'basic' else PyramidBottleneck
         widths = [w * block.expansion for w in pyramid_widths(3*n, pyramid_alpha, base_channels)]
-        stem = base_channels if stem_channels is None else stem_channels
-        check_positive(stem_channels=stem)
-        if stem > widths[0]:
-            raise ValueError(f"stem_channels must be at most the first block's output width {widths[0]} (a zero-padding shortcut cannot drop channels), got {stem}")
-        self.stem = nn.Sequential(conv3x3(in_channels, stem), nn.BatchNorm2d(stem))
-        c = stem
+        c = base_channels * (block.expansion if layout == 'original' else 1)
+        self.stem = nn.Sequential(conv3x3(in_channels, c), nn.BatchNorm2d(c))
         for i in range(3):
             blocks = []
             for j in range(n):
@@ -100,4 +97,7 @@ for _name, _depth, _type, _alpha, _p, _e, _s in [
         ('pyramidnet164_a270', 164, 'bottleneck', 270, 27.0, '3.48±0.20', 27_218_517),
         ('pyramidnet272_a200', 272, 'bottleneck', 200, 26.0, '3.31±0.08', 26_213_194)]:
     register_variant(_name, 'pyramidnet', paper_params=_p, paper_error=_e, original_params=_s,
-                     note='seed: 64-channel stem' if _type == 'bottleneck' else '', depth=_depth, block_type=_type, pyramid_alpha=_alpha)
+                     note='original implementation: 64-channel stem' if _type == 'bottleneck' else '', depth=_depth, block_type=_type, pyramid_alpha=_alpha)
+    if _type == 'bottleneck':
+        register_variant(f'{_name}_original', 'pyramidnet', paper_params=_p, paper_error=_e, original_params=_s,
+                         note='the original implementation: 64-channel stem', layout='original', depth=_depth, block_type=_type, pyramid_alpha=_alpha)

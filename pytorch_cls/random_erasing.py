@@ -1,4 +1,4 @@
-"""Random Erasing (Zhong, Zheng, Kang, Li and Yang 2017, [arXiv:1708.04896](https://arxiv.org/abs/1708.04896)): replace a rectangle of random size and shape with random values. It runs after normalisation, per image in a DataLoader or on whole batches on the GPU.
+"""Random Erasing (Zhong, Zheng, Kang, Li and Yang 2017, [arXiv:1708.04896](https://arxiv.org/abs/1708.04896)): replace a rectangle of random size and shape with random values. It runs after normalisation, per image in a DataLoader or on whole batches on the training device.
 
 Docs: https://pytorch-cls.github.io/pytorch_cls/random_erasing.html.md"""
 
@@ -25,7 +25,7 @@ def erase(x:torch.Tensor, # (C, H, W) image or (N, C, H, W) batch, normalised
     "A copy of `x` with the `h` x `w` box at (`y0`, `x0`) set to `value`"
     return fill_mask(x, box_mask(y0, x0, h, w, *x.shape[-2:], device=x.device), value)
 
-# %% ../nbs/11_random_erasing.ipynb #a2f67223
+# %% ../nbs/11_random_erasing.ipynb #77f7c1e3
 FILLS = ('scalar', 'random')
 POS_RANGE = 2**24  # positions are drawn as integers in [0, POS_RANGE) and scaled to the free range
 
@@ -53,7 +53,7 @@ def erasing_draws(n:int, channels:int, height:int, width:int, *, p:float=0.5, ar
     return ErasingDraws(apply, area, aspect, pos, value)
 
 def attempt_sizes(area:torch.Tensor, aspect:torch.Tensor, height:int, width:int) -> tuple:
-    "Integer sizes (h, w) of the attempts, as the seed computes them: h = floor(sqrt(a r)), w = floor(sqrt(a / r)), a = area * H * W"
+    "Integer sizes (h, w) of the attempts, as the original implementation computes them: h = floor(sqrt(a r)), w = floor(sqrt(a / r)), a = area * H * W"
     a = area * (height * width)
     return (a * aspect).sqrt().floor().long(), (a / aspect).sqrt().floor().long()
 
@@ -82,15 +82,15 @@ def _check_erasing_args(p, area_ratio_range, min_aspect_ratio, max_attempt, fill
         raise ValueError(f"min_aspect_ratio must be in (0, 1] (aspect ratios are drawn from [r, 1/r]), got {min_aspect_ratio!r}")
     check_positive(max_attempt=max_attempt)
     if not (fill in FILLS if isinstance(fill, str) else num(fill) and math.isfinite(fill)):
-        raise ValueError(f"fill must be 'scalar' (the seed's), 'random' (the paper's) or a finite number, got {fill!r}")
+        raise ValueError(f"fill must be 'scalar' (the original implementation's), 'random' (the paper's) or a finite number, got {fill!r}")
 
 class RandomErasing:
-    "Per-image Random Erasing (the seed's): with probability `p`, fill a random rectangle of a normalised (C, H, W) image"
+    "Per-image Random Erasing, as the original implementation does it: with probability `p`, fill a random rectangle of a normalised (C, H, W) image"
     def __init__(self, p:float=0.5, # probability of erasing an image (--random_erasing_prob)
                  area_ratio_range=(0.02, 0.4), # (s_l, s_h): range of the rectangle's area as a share of the image
                  min_aspect_ratio:float=0.3, # r_1: aspect ratios h/w are drawn from [r_1, 1/r_1]
                  max_attempt:int=20, # attempts at a rectangle that fits before giving up
-                 fill='scalar', # 'scalar' (seed: one U(0,1) value per image), 'random' (paper: per pixel) or a number
+                 fill='scalar', # 'scalar' (the original's: one U(0,1) value per image), 'random' (the paper's: per pixel) or a number
                 ):
         _check_erasing_args(p, area_ratio_range, min_aspect_ratio, max_attempt, fill)
         self.p, self.area_ratio_range, self.min_aspect_ratio = p, tuple(area_ratio_range), min_aspect_ratio
@@ -102,7 +102,7 @@ class RandomErasing:
                              max_attempt=self.max_attempt, fill=self.fill, generator=generator, device=device)
 
     def apply_draws(self, img:torch.Tensor, draws:ErasingDraws) -> torch.Tensor:
-        "Erase `img` (C, H, W) with the draws of one image, trying the attempts in turn as the seed does"
+        "Erase `img` (C, H, W) with the draws of one image, trying the attempts in turn as the original implementation does"
         if not bool(draws.apply[0]): return img
         H, W = img.shape[-2:]
         hs, ws = attempt_sizes(draws.area[0], draws.aspect[0], H, W)
@@ -128,7 +128,7 @@ class BatchRandomErasing(nn.Module):
                  area_ratio_range=(0.02, 0.4), # (s_l, s_h): range of the rectangle's area as a share of the image
                  min_aspect_ratio:float=0.3, # r_1: aspect ratios h/w are drawn from [r_1, 1/r_1]
                  max_attempt:int=20, # attempts at a rectangle that fits before giving up
-                 fill='scalar', # 'scalar' (seed: one U(0,1) value per image), 'random' (paper: per pixel) or a number
+                 fill='scalar', # 'scalar' (the original's: one U(0,1) value per image), 'random' (the paper's: per pixel) or a number
                 ):
         super().__init__()
         _check_erasing_args(p, area_ratio_range, min_aspect_ratio, max_attempt, fill)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
-from .core import Table
+from .core import STYLE, Table, count_params, create_model, use_style
 from .engine import TrainConfig, fit, resolve, model_kwargs, env_info, pick_device
 from .presets import PRESETS
 
@@ -58,8 +58,16 @@ def _bench_alias(name):  # the experiments all train ResNet-preact-56 at batch 1
     return 'resnet_preact_56' if name.startswith('exp_') else name
 
 # %% ../nbs/20_reproduce.ipynb #bfceedd2
+def _network(c:TrainConfig) -> str:
+    "The network a resolved config trains: its layout and parameter count, and the other layout's count if different"
+    with torch.device('meta'):
+        n = count_params(create_model(c.arch, **model_kwargs(c)))
+        other = 'original' if c.layout == 'paper' else 'paper'
+        m = count_params(create_model(c.arch, **(model_kwargs(c) | dict(layout=other))))
+    return f'{c.layout}, {n / 1e6:.2f}M' + (f' ({other}: {m / 1e6:.2f}M)' if m != n else '')
+
 def rows_table(bench_file='bench_results.json') -> Table:
-    "Every CIFAR-10 row: settings, the paper's and the seed's error, the seed's time and our estimated time"
+    "Every CIFAR-10 row: settings, the network it trains, the README's and the paper's errors, the README's time and our estimated time"
     bench = load_bench(bench_file)
     out = []
     for n in cifar10_rows():
@@ -67,9 +75,9 @@ def rows_table(bench_file='bench_results.json') -> Table:
         sched = c.scheduler if c.scheduler != 'multistep' else f'step {c.milestones}x{c.lr_decay}'
         est = estimate_hours(n, bench)
         aug = '+'.join(k[4:] for k in ('use_cutout', 'use_random_erasing', 'use_mixup') if getattr(c, k)) or ''
-        out.append([n, c.epochs, c.batch_size, c.base_lr, sched, aug, p['paper_error'] or '', p['seed_error'] or '', p['seed_time'] or '',
-                    f'{est:.1f} h' if est else ''])
-    return Table(['preset', 'epochs', 'batch', 'lr', 'schedule', 'aug', 'paper %', 'seed %', 'seed time', 'est. time'], out)
+        out.append([n, _network(c), c.epochs, c.batch_size, c.base_lr, sched, aug, p['readme_error'] or '', p['paper_error'] or '',
+                    p['readme_time'] or '', f'{est:.1f} h' if est else ''])
+    return Table(['preset', 'network', 'epochs', 'batch', 'lr', 'schedule', 'aug', 'README %', 'paper %', 'README time', 'est. time'], out)
 
 # %% ../nbs/20_reproduce.ipynb #27d9a404
 def git_commit() -> str:
@@ -84,7 +92,7 @@ def run_row(name:str, outdir, seed:int|None=None, results='results.jsonl', **ove
     t0 = time.time(); hist = fit(cfg); wall = time.time() - t0
     last = hist[-1]
     rec = dict(preset=name, seed=cfg.seed, epochs=last['epoch'], test_error=100 * (1 - last['test_acc']), wall_s=wall,
-               curve=[100 * (1 - r['test_acc']) for r in hist], env=env_info(pick_device(cfg.device)), commit=git_commit(),
+               curve=[[r['epoch'], 100 * (1 - r['test_acc'])] for r in hist], env=env_info(pick_device(cfg.device)), commit=git_commit(),
                overrides=overrides, date=time.strftime('%Y-%m-%d %H:%M'))
     with open(results, 'a') as f: f.write(json.dumps(rec) + '\n')
     return rec
@@ -99,18 +107,20 @@ def results_table(results='results.jsonl') -> Table:
     for n, rs in by.items():
         errs = [r['test_error'] for r in rs]
         ms = f'{statistics.mean(errs):.2f}' + (f' ± {statistics.stdev(errs):.2f}' if len(errs) > 1 else '')
-        rows.append([n, ms, len(rs), ', '.join(str(r['seed']) for r in rs), PRESETS.get(n, {}).get('seed_error') or '',
+        rows.append([n, ms, len(rs), ', '.join(str(r['seed']) for r in rs), PRESETS.get(n, {}).get('readme_error') or '',
                      ', '.join(sorted({r['env'].get('gpu', r['env']['cpu']) for r in rs})), rs[-1]['env']['torch'],
                      ', '.join(sorted({r['commit'] for r in rs})), f"{statistics.mean(r['wall_s'] for r in rs)/3600:.2f} h"])
-    return Table(['preset', 'test error %', 'runs', 'seeds', 'seed README %', 'device', 'torch', 'commit', 'wall time'], rows)
+    return Table(['preset', 'test error %', 'runs', 'seeds', 'README %', 'device', 'torch', 'commit', 'wall time'], rows)
 
 # %% ../nbs/20_reproduce.ipynb #b3d53996
 def plot_results(results='results.jsonl', presets=None):
     "Test error per epoch for every run in `results` (optionally only `presets`)"
     p = Path(results)
     recs = [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
-    fig, ax = plt.subplots(figsize=(6, 3.5)) if recs else (None, None)
-    for r in recs:
-        if presets is None or r['preset'] in presets: ax.plot(r['curve'][1:], label=f"{r['preset']} seed {r['seed']}")
-    if ax is not None: ax.set(xlabel='epoch', ylabel='test error (%)', yscale='log'); ax.legend(fontsize=7); fig.tight_layout()
+    recs = [r for r in recs if presets is None or r['preset'] in presets]
+    if not recs: return None
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        for r in recs: ax.plot(*zip(*r['curve']), marker='o' if len(r['curve']) < 20 else None, label=f"{r['preset']}, seed {r['seed']}")
+        ax.set(xlabel='epoch', ylabel='test error (%)'); ax.legend(); fig.tight_layout()
     return fig

@@ -1,4 +1,4 @@
-"""Deep residual learning for CIFAR (He, Zhang, Ren and Sun 2015, [arXiv:1512.03385](https://arxiv.org/abs/1512.03385)): basic and bottleneck blocks, identity shortcuts, ResNet-20 to ResNet-1202.
+"""Deep residual learning for CIFAR (He, Zhang, Ren and Sun 2015, [arXiv:1512.03385](https://arxiv.org/abs/1512.03385)): basic and bottleneck blocks, zero-padding and projection shortcuts, ResNet-20 to ResNet-1202.
 
 Docs: https://pytorch-cls.github.io/pytorch_cls/resnet.html.md"""
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Net, check_positive, init_cnn, register_model, register_variant
+from .core import Net, check_layout, check_positive, init_cnn, register_model, register_variant
 
 # %% auto #0
 __all__ = ['SHORTCUTS', 'BLOCK_TYPES', 'conv3x3', 'conv1x1', 'PadShortcut', 'make_shortcut', 'BasicBlock', 'Bottleneck',
-           'blocks_per_stage', 'ResNet']
+           'blocks_per_stage', 'stage_widths', 'ResNet']
 
 # %% ../nbs/00_resnet.ipynb #cd881aa9
 def conv3x3(in_channels:int, out_channels:int, stride:int=1, groups:int=1) -> nn.Conv2d:
@@ -24,7 +24,7 @@ def conv1x1(in_channels:int, out_channels:int, stride:int=1) -> nn.Conv2d:
     "1x1 convolution, no bias"
     return nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False)
 
-# %% ../nbs/00_resnet.ipynb #5ad93650
+# %% ../nbs/00_resnet.ipynb #6c13de27
 class PadShortcut(nn.Module):
     "Option A shortcut: subsample by `stride` (strided pick, or 2x2 average pool) and append zero channels"
     def __init__(self, in_channels:int, out_channels:int, stride:int=1, pool:str='subsample'):
@@ -94,33 +94,47 @@ def blocks_per_stage(depth:int, block_type:str='basic') -> int:
         raise ValueError(f"depth must be {per}n+2 for {block_type} blocks ({ok}, ...), got {depth!r}")
     return (depth - 2) // per
 
+def stage_widths(base_channels:int, expansion:int, layout:str='paper') -> list:
+    "Output channels of the three stages: `base_channels` * (1, 2, 4) * `expansion`; the original implementation keeps stage 1 at `base_channels`"
+    check_layout(layout)
+    widths = [base_channels * 2**i * expansion for i in range(3)]
+    if layout == 'original': widths[0] = base_channels
+    return widths
 
-# %% ../nbs/00_resnet.ipynb #c9aab1c2
+# %% ../nbs/00_resnet.ipynb #693b7fe8
 @register_model('resnet')
 class ResNet(Net):
     "ResNet for CIFAR / MNIST-sized images (He et al. 2015): stem, three stages, pooled linear head"
     def __init__(self, *,
                  depth:int=110,           # 6n+2 (basic) or 9n+2 (bottleneck)
                  block_type:str='basic',  # 'basic' or 'bottleneck'
-                 base_channels:int=16,    # width of the stem and of stage 1's 3x3 convs
-                 shortcut:str='A',        # 'A' zero-pad (paper), 'B' projection (seed), 'none' (plain net)
+                 base_channels:int=16,    # stem width; stage outputs are base_channels * (1, 2, 4) * expansion
+                 shortcut:str|None=None,  # 'A' zero-pad, 'B' projection, 'none' (plain net); None: the layout's (A paper, B original)
+                 layout:str='paper',      # 'paper', or 'original': the original implementation's network
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
+        check_layout(layout)
         n = blocks_per_stage(depth, block_type)
         check_positive(base_channels=base_channels, num_classes=num_classes, in_channels=in_channels)
+        if shortcut is None: shortcut = 'B' if layout == 'original' else 'A'
+        if shortcut not in SHORTCUTS: raise ValueError(f"shortcut must be one of {SHORTCUTS}, got {shortcut!r}")
+        if layout == 'original' and shortcut != 'B':
+            raise ValueError(f"layout='original' builds the original implementation's projection shortcuts (option B), "
+                             f"so shortcut={shortcut!r} contradicts it; leave shortcut unset, or use layout='paper'")
         block = BasicBlock if block_type == 'basic' else Bottleneck
         self.stem = nn.Sequential(conv3x3(in_channels, base_channels), nn.BatchNorm2d(base_channels), nn.ReLU(inplace=True))
         c = base_channels
-        for i in range(3):
-            out = base_channels * 2**i * block.expansion
+        for i, out in enumerate(stage_widths(base_channels, block.expansion, layout)):
             blocks = [block(c if j == 0 else out, out, 2 if (i and j == 0) else 1, shortcut) for j in range(n)]
             self.add_module(f'stage{i+1}', nn.Sequential(*blocks))
             c = out
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
         init_cnn(self)
 
-# %% ../nbs/00_resnet.ipynb #386df1e6
+# %% ../nbs/00_resnet.ipynb #b553c5e4
 for _d, _p, _e in [(20, 0.27, '8.75'), (32, 0.46, '7.51'), (44, 0.66, '7.17'), (56, 0.85, '6.97'),
                    (110, 1.7, '6.43 (6.61±0.16)'), (1202, 19.4, '7.93')]:
     register_variant(f'resnet{_d}', 'resnet', paper_params=_p, paper_error=_e, depth=_d, block_type='basic',
                      original_params=1_730_714 if _d == 110 else None)
+register_variant('resnet110_original', 'resnet', original_params=1_730_714,
+                 note="the original implementation's ResNet-110: projection shortcuts", layout='original', depth=110, block_type='basic')

@@ -1,4 +1,4 @@
-"""Identity mappings in deep residual networks (He, Zhang, Ren and Sun 2016, [arXiv:1603.05027](https://arxiv.org/abs/1603.05027)): pre-activation units, ResNet-164 and ResNet-1001, and the seed's switches for the unit's first ReLU, last BatchNorm and shared pre-activation.
+"""Identity mappings in deep residual networks (He, Zhang, Ren and Sun 2016, [arXiv:1603.05027](https://arxiv.org/abs/1603.05027)): pre-activation units, ResNet-164 and ResNet-1001, and the original implementation's switches for the unit's first ReLU, last BatchNorm and shared pre-activation.
 
 Docs: https://pytorch-cls.github.io/pytorch_cls/resnet_preact.html.md"""
 
@@ -9,13 +9,14 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant, check_positive
-from .resnet import conv3x3, conv1x1, blocks_per_stage
+from typing import Callable
+from .core import Net, check_layout, check_positive, init_cnn, register_model, register_variant
+from .resnet import conv3x3, conv1x1, blocks_per_stage, stage_widths
 
 # %% auto #0
 __all__ = ['PreactUnit', 'preact_shortcut_conv', 'PreactBasicBlock', 'PreactBottleneck', 'ResNetPreact']
 
-# %% ../nbs/01_resnet_preact.ipynb #130c9665
+# %% ../nbs/01_resnet_preact.ipynb #643c0ab1
 class PreactUnit(nn.Module):
     "Frame of a pre-activation unit: BN(-ReLU), `branch`, optional last BN and `attn`, plus the shortcut; nothing after the addition"
     def forward(self, x):
@@ -36,16 +37,16 @@ class PreactBasicBlock(PreactUnit):
     "BN-ReLU-conv3x3-BN-ReLU-conv3x3, plus the shortcut"
     expansion = 1
     def __init__(self, in_channels:int, out_channels:int, stride:int=1,
-                 preact_shortcut:bool=False,    # the first BN-ReLU also feeds the shortcut (the seed's `preact`)
+                 preact_shortcut:bool=False,    # the first BN-ReLU also feeds the shortcut (`preact_stage` of the network)
                  remove_first_relu:bool=False,  # no ReLU after the first BN (residual branch only; ignored with `preact_shortcut`)
                  add_last_bn:bool=False,        # a BN after the last conv, before the addition
-                 attn:nn.Module|None=None):     # applied to the residual output before the addition (SE)
+                 attn:Callable|None=None):      # channels -> module applied to the residual output before the addition (SE), or None
         super().__init__()
         self.preact_shortcut, self.remove_first_relu = preact_shortcut, remove_first_relu
         self.bn1, self.conv1 = nn.BatchNorm2d(in_channels), conv3x3(in_channels, out_channels, stride)
         self.bn2, self.conv2 = nn.BatchNorm2d(out_channels), conv3x3(out_channels, out_channels)
         self.last_bn = nn.BatchNorm2d(out_channels) if add_last_bn else None
-        self.attn = attn
+        self.attn = attn(out_channels) if attn is not None else None
         self.shortcut = preact_shortcut_conv(in_channels, out_channels, stride)
 
     def branch(self, y): return self.conv2(F.relu(self.bn2(self.conv1(y))))
@@ -55,10 +56,10 @@ class PreactBottleneck(PreactUnit):
     "BN-ReLU-conv1x1-BN-ReLU-conv3x3-BN-ReLU-conv1x1 at a quarter of `out_channels`, plus the shortcut"
     expansion = 4
     def __init__(self, in_channels:int, out_channels:int, stride:int=1,
-                 preact_shortcut:bool=False,    # the first BN-ReLU also feeds the shortcut (the seed's `preact`)
+                 preact_shortcut:bool=False,    # the first BN-ReLU also feeds the shortcut (`preact_stage` of the network)
                  remove_first_relu:bool=False,  # no ReLU after the first BN (residual branch only; ignored with `preact_shortcut`)
                  add_last_bn:bool=False,        # a BN after the last conv, before the addition
-                 attn:nn.Module|None=None):     # applied to the residual output before the addition (SE)
+                 attn:Callable|None=None):      # channels -> module applied to the residual output before the addition (SE), or None
         super().__init__()
         mid = out_channels // self.expansion
         self.preact_shortcut, self.remove_first_relu = preact_shortcut, remove_first_relu
@@ -66,7 +67,7 @@ class PreactBottleneck(PreactUnit):
         self.bn2, self.conv2 = nn.BatchNorm2d(mid), conv3x3(mid, mid, stride)
         self.bn3, self.conv3 = nn.BatchNorm2d(mid), conv1x1(mid, out_channels)
         self.last_bn = nn.BatchNorm2d(out_channels) if add_last_bn else None
-        self.attn = attn
+        self.attn = attn(out_channels) if attn is not None else None
         self.shortcut = preact_shortcut_conv(in_channels, out_channels, stride)
 
     def branch(self, y): return self.conv3(F.relu(self.bn3(self.conv2(F.relu(self.bn2(self.conv1(y)))))))
@@ -86,8 +87,10 @@ class ResNetPreact(Net):
                  preact_stage=(True, True, True),   # per stage: the first unit's BN-ReLU also feeds its shortcut
                  remove_first_relu:bool=False,      # drop the ReLU after each unit's first BN
                  add_last_bn:bool=False,            # a BN after each unit's last conv
+                 layout:str='paper',                # 'paper', or 'original': the original implementation's network
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
+        check_layout(layout)
         n = blocks_per_stage(depth, block_type)
         check_positive(base_channels=base_channels, num_classes=num_classes, in_channels=in_channels)
         if not isinstance(preact_stage, (list, tuple)) or len(preact_stage) != 3 or not all(isinstance(p, bool) for p in preact_stage):
@@ -96,10 +99,9 @@ class ResNetPreact(Net):
         block = PreactBasicBlock if block_type == 'basic' else PreactBottleneck
         self.stem = conv3x3(in_channels, base_channels)
         c = base_channels
-        for i in range(3):
-            out = base_channels * 2**i * block.expansion
+        for i, out in enumerate(stage_widths(base_channels, block.expansion, layout)):
             blocks = [block(c if j == 0 else out, out, stride=2 if (i and j == 0) else 1, preact_shortcut=preact_stage[i] and j == 0,
-                            remove_first_relu=remove_first_relu, add_last_bn=add_last_bn, attn=self.make_attn(out))
+                            remove_first_relu=remove_first_relu, add_last_bn=add_last_bn, attn=self.make_attn)
                       for j in range(n)]
             self.add_module(f'stage{i+1}', nn.Sequential(*blocks))
             c = out
@@ -111,10 +113,13 @@ class ResNetPreact(Net):
         return None
 
 # %% ../nbs/01_resnet_preact.ipynb #118081f4
-for _name, _d, _bt, _p, _e, _s, _note in [
-        ('resnet_preact20', 20, 'basic', None, None, None, "the seed's MNIST/FashionMNIST net (1 channel: 271,994)"),
-        ('resnet_preact56', 56, 'basic', None, None, 855_578, "the seed's unit experiments"),
+for _name, _d, _bt, _p, _e, _o, _note in [
+        ('resnet_preact20', 20, 'basic', None, None, None, "the README's MNIST/FashionMNIST net (1 channel: 271,994)"),
+        ('resnet_preact56', 56, 'basic', None, None, 855_578, "the README's unit experiments"),
         ('resnet_preact110', 110, 'basic', 1.7, '6.37', 1_730_522, ''),
-        ('resnet_preact164', 164, 'bottleneck', 1.7, '5.46', 1_619_290, 'seed: stage 1 at 16 channels'),
-        ('resnet_preact1001', 1001, 'bottleneck', 10.2, '4.62 (4.69±0.20)', 9_850_906, 'seed: stage 1 at 16 channels')]:
-    register_variant(_name, 'resnet_preact', paper_params=_p, paper_error=_e, original_params=_s, note=_note, depth=_d, block_type=_bt)
+        ('resnet_preact164', 164, 'bottleneck', 1.7, '5.46', 1_619_290, ''),
+        ('resnet_preact1001', 1001, 'bottleneck', 10.2, '4.62 (4.69±0.20)', 9_850_906, '')]:
+    register_variant(_name, 'resnet_preact', paper_params=_p, paper_error=_e, original_params=_o, note=_note, depth=_d, block_type=_bt)
+for _d, _o in [(164, 1_619_290), (1001, 9_850_906)]:
+    register_variant(f'resnet_preact{_d}_original', 'resnet_preact', original_params=_o, layout='original', depth=_d, block_type='bottleneck',
+                     note="the original implementation's: stage 1 outputs 16 channels (inner width 4)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant, check_positive
+from .core import Net, init_cnn, register_model, register_variant, check_positive, check_layout
 from .resnet import conv3x3, conv1x1, make_shortcut, blocks_per_stage
 
 # %% auto #0
@@ -35,22 +35,25 @@ class ResNeXtBlock(nn.Module):
         return F.relu(y + self.shortcut(x))
 
 # %% ../nbs/05_resnext.ipynb #8c9f49cf
-STEM_CHANNELS, STAGE_CHANNELS = 64, (256, 512, 1024)
+STEM_CHANNELS, STAGE_CHANNELS = 64, (256, 512, 1024)  # the paper's, whatever the path width d
 
 @register_model('resnext')
 class ResNeXt(Net):
-    "ResNeXt for CIFAR / MNIST-sized images (Xie et al. 2017): 64-channel stem, three stages of grouped bottlenecks (256/512/1024 out), pooled linear head"
+    "ResNeXt for CIFAR / MNIST-sized images (Xie et al. 2017): 3x3 stem, three stages of grouped bottlenecks, pooled linear head"
     def __init__(self, *,
                  depth:int=29,           # 9n+2 (three layers per block)
                  cardinality:int=8,      # C: groups of every 3x3 convolution
                  base_channels:int=64,   # d: width of each group in stage 1 (doubling per stage)
+                 layout:str='paper',     # 'paper': stem 64, stage outputs 256/512/1024; 'original': stem d, outputs 4d/8d/16d
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
         n = blocks_per_stage(depth, 'bottleneck')
         check_positive(cardinality=cardinality, base_channels=base_channels, num_classes=num_classes, in_channels=in_channels)
-        self.stem = nn.Sequential(conv3x3(in_channels, STEM_CHANNELS), nn.BatchNorm2d(STEM_CHANNELS), nn.ReLU(inplace=True))
-        c = STEM_CHANNELS
-        for i, out in enumerate(STAGE_CHANNELS):
+        check_layout(layout)
+        if layout == 'paper': c, outs = STEM_CHANNELS, STAGE_CHANNELS
+        else: c, outs = base_channels, [4 * base_channels * 2**i for i in range(3)]  # every width follows d
+        self.stem = nn.Sequential(conv3x3(in_channels, c), nn.BatchNorm2d(c), nn.ReLU(inplace=True))
+        for i, out in enumerate(outs):
             blocks = [ResNeXtBlock(c if j == 0 else out, out, 2 if (i and j == 0) else 1, cardinality, base_channels * 2**i) for j in range(n)]
             self.add_module(f'stage{i+1}', nn.Sequential(*blocks))
             c = out

@@ -1,4 +1,4 @@
-"""Squeeze-and-excitation networks (Hu, Shen, Albanie, Sun and Wu 2017, [arXiv:1709.01507](https://arxiv.org/abs/1709.01507)): a cheap channel-attention block on every residual unit, and SE-ResNet-preact-110 as the seed builds it.
+"""Squeeze-and-excitation networks (Hu, Shen, Albanie, Sun and Wu 2017, [arXiv:1709.01507](https://arxiv.org/abs/1709.01507)): a cheap channel-attention block on every residual unit, and SE-ResNet-preact-110 as the original implementation builds it.
 
 Docs: https://pytorch-cls.github.io/pytorch_cls/senet.html.md"""
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import register_model, register_variant, check_positive
-from .resnet import blocks_per_stage
+from .core import check_layout, check_positive, register_model, register_variant
+from .resnet import blocks_per_stage, stage_widths
 from .resnet_preact import ResNetPreact, PreactBasicBlock, PreactBottleneck
 
 # %% auto #0
@@ -46,19 +46,22 @@ class SEResNetPreact(ResNetPreact):
                  remove_first_relu:bool=True,       # drop the ReLU after each unit's first BN
                  add_last_bn:bool=True,             # a BN after each unit's last conv (SE comes after it)
                  se_reduction:int=16,               # r: SE hidden width is C // r
+                 layout:str='paper',                # 'paper', or 'original': the original implementation's network
                  num_classes:int=10, in_channels:int=3):
+        check_layout(layout)
         blocks_per_stage(depth, block_type)
         check_positive(se_reduction=se_reduction, base_channels=base_channels)
-        narrowest = base_channels * (PreactBasicBlock if block_type == 'basic' else PreactBottleneck).expansion
+        narrowest = stage_widths(base_channels, (PreactBasicBlock if block_type == 'basic' else PreactBottleneck).expansion, layout)[0]
         if narrowest // se_reduction < 1:
             raise ValueError(f"se_reduction={se_reduction} leaves no SE hidden unit in stage 1 ({narrowest} channels // {se_reduction} = 0); "
                              f"use se_reduction <= {narrowest}")
         self.se_reduction = se_reduction
         super().__init__(depth=depth, block_type=block_type, base_channels=base_channels, preact_stage=preact_stage,
-                         remove_first_relu=remove_first_relu, add_last_bn=add_last_bn, num_classes=num_classes, in_channels=in_channels)
+                         remove_first_relu=remove_first_relu, add_last_bn=add_last_bn, layout=layout,
+                         num_classes=num_classes, in_channels=in_channels)
 
     def make_attn(self, channels:int) -> nn.Module: return SqueezeExcitation(channels, self.se_reduction)
 
 # %% ../nbs/07_senet.ipynb #0cad6bcf
 register_variant('se_resnet_preact110', 'se_resnet_preact', paper_error='5.21', original_params=1_748_792,
-                 note="the seed's config: no first ReLU, last BN, preact_stage (True, False, False), r=16", depth=110, block_type='basic')
+                 note="the original implementation's config: no first ReLU, last BN, preact_stage (True, False, False), r=16", depth=110, block_type='basic')

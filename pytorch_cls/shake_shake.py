@@ -9,25 +9,24 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant, check_positive
+from .core import Net, init_cnn, register_model, register_variant, check_positive, check_layout
 from .resnet import conv3x3, conv1x1, blocks_per_stage
 
 # %% auto #0
-__all__ = ['LAYOUTS', 'ShakeFunction', 'shake', 'shake_coefficients', 'shake_mode', 'ShakeBranch', 'ShakeSkip', 'ShakeBlock',
-           'ShakeShake']
+__all__ = ['ShakeFunction', 'shake', 'shake_coefficients', 'shake_mode', 'ShakeBranch', 'ShakeSkip', 'ShakeBlock', 'ShakeShake']
 
-# %% ../nbs/06_shake_shake.ipynb #f23597f5
+# %% ../nbs/06_shake_shake.ipynb #eff98db2
 class ShakeFunction(torch.autograd.Function):
     "Forward `alpha*x1 + (1-alpha)*x2`; backward `beta*g` to `x1` and `(1-beta)*g` to `x2`"
     @staticmethod
     def forward(ctx, x1, x2, alpha, beta):
-        ctx.save_for_backward(beta)
+        ctx.save_for_backward(beta)  # the backward needs only beta: it never looks at alpha
         return alpha * x1 + (1 - alpha) * x2
 
     @staticmethod
     def backward(ctx, grad):
         beta, = ctx.saved_tensors
-        return beta * grad, (1 - beta) * grad, None, None
+        return beta * grad, (1 - beta) * grad, None, None  # no gradient for alpha and beta: they are constants
 
 def shake(x1:torch.Tensor, x2:torch.Tensor, # the two branch outputs, of the same shape
           alpha, # weight of `x1` in the forward pass: a float or a tensor broadcastable to `x1`, e.g. (N, 1, 1, 1)
@@ -44,7 +43,7 @@ def shake_coefficients(x:torch.Tensor,           # the batch (N, ...): the draws
                        shake_backward:bool=True, # beta ~ U(0, 1) independently of alpha, else 0.5
                        shake_image:bool=True,    # one draw per image, else one per mini-batch
                       ) -> tuple:
-    "Training-time `(alpha, beta)` shaped to broadcast over `x`, drawn with torch's RNG on `x`'s device"
+    "Training-time `(alpha, beta)` shaped to broadcast over `x`, drawn with torch's RNG on `x`'s device (alpha first)"
     shape = (x.shape[0] if shake_image else 1,) + (1,) * (x.dim() - 1)
     def draw(random):
         return torch.rand(shape, device=x.device, dtype=x.dtype) if random else torch.full(shape, 0.5, device=x.device, dtype=x.dtype)
@@ -54,7 +53,7 @@ def shake_mode(shake_forward:bool=True, shake_backward:bool=True, shake_image:bo
     "The paper's three-letter name for the flags: 'S-S-I', 'S-E-B', ..."
     return f"{'S' if shake_forward else 'E'}-{'S' if shake_backward else 'E'}-{'I' if shake_image else 'B'}"
 
-# %% ../nbs/06_shake_shake.ipynb #e88d9f2c
+# %% ../nbs/06_shake_shake.ipynb #210ed652
 class ShakeBranch(Net):
     "One residual branch: ReLU, conv3x3 (carries the stride), BN, ReLU, conv3x3, BN"
     def __init__(self, in_channels:int, out_channels:int, stride:int=1):
@@ -98,8 +97,6 @@ class ShakeBlock(nn.Module):
     def extra_repr(self): return f'mode={shake_mode(self.shake_forward, self.shake_backward, self.shake_image)!r}'
 
 # %% ../nbs/06_shake_shake.ipynb #b1bb1bc3
-LAYOUTS = ('paper', 'seed')
-
 @register_model('shake_shake')
 class ShakeShake(Net):
     "Shake-Shake ResNet for CIFAR / MNIST-sized images (Gastaldi 2017): stem, three stages of two-branch blocks, pooled linear head"
@@ -109,7 +106,7 @@ class ShakeShake(Net):
                  shake_forward:bool=True,   # random forward weight alpha (else 0.5)
                  shake_backward:bool=True,  # random backward weight beta, independent of alpha (else 0.5)
                  shake_image:bool=True,     # one draw per image (else one per mini-batch)
-                 layout:str='paper',        # 'paper': the original Torch code; 'seed': the seed at 1dcf6d0 (stem of width b with ReLU, no ReLU before the pool)
+                 layout:str='paper',        # 'paper': 16-channel stem, ReLU before the pool; 'original': stem of width b with ReLU, none before the pool
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
         n = blocks_per_stage(depth, 'basic')
@@ -117,22 +114,23 @@ class ShakeShake(Net):
         flags = dict(shake_forward=shake_forward, shake_backward=shake_backward, shake_image=shake_image)
         for k, v in flags.items():
             if not isinstance(v, bool): raise ValueError(f"{k} must be True or False, got {v!r}")
-        if layout not in LAYOUTS: raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
-        if layout == 'paper' and base_channels % 2:
+        check_layout(layout)
+        original = layout == 'original'
+        if not original and base_channels % 2:
             raise ValueError(f"base_channels must be even with layout='paper' (the skip from the 16-channel stem splits it in two halves), got {base_channels}")
-        c = 16 if layout == 'paper' else base_channels
-        stem = [conv3x3(in_channels, c), nn.BatchNorm2d(c)] + ([nn.ReLU(inplace=True)] if layout == 'seed' else [])
-        self.stem = nn.Sequential(*stem)
+        c = base_channels if original else 16
+        self.stem = nn.Sequential(conv3x3(in_channels, c), nn.BatchNorm2d(c), *([nn.ReLU(inplace=True)] if original else []))
         for i in range(3):
             out = base_channels * 2**i
             self.add_module(f'stage{i+1}', nn.Sequential(*[ShakeBlock(c if j == 0 else out, out, 2 if (i and j == 0) else 1, **flags)
                                                             for j in range(n)]))
             c = out
-        head = ([nn.ReLU(inplace=True)] if layout == 'paper' else []) + [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes)]
-        self.head = nn.Sequential(*head)
+        self.head = nn.Sequential(*([] if original else [nn.ReLU(inplace=True)]), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
         init_cnn(self)
 
 # %% ../nbs/06_shake_shake.ipynb #de9708d9
-for _b, _p, _e, _s in [(32, 2.9, '3.55', 2_932_266), (64, 11.7, '2.98', 11_709_514), (96, 26.2, '2.86', 26_331_754)]:
-    register_variant(f'shake_shake26_2x{_b}d', 'shake_shake', paper_params=_p, paper_error=_e, original_params=_s,
+for _b, _p, _e, _o in [(32, 2.9, '3.55', 2_932_266), (64, 11.7, '2.98', 11_709_514), (96, 26.2, '2.86', 26_331_754)]:
+    register_variant(f'shake_shake26_2x{_b}d', 'shake_shake', paper_params=_p, paper_error=_e, original_params=_o,
                      note='S-S-I', depth=26, base_channels=_b)
+    register_variant(f'shake_shake26_2x{_b}d_original', 'shake_shake', original_params=_o,
+                     note="S-S-I; the original implementation's network", layout='original', depth=26, base_channels=_b)

@@ -1,4 +1,4 @@
-"""`pytorch-cls-train`: every flag of the original `main.py`, in its spelling, plus datasets, devices, presets, config files and resuming; bad input gets one clear line, never a traceback.
+"""`pytorch-cls-train`: every flag of the original `main.py`, in its spelling, plus datasets, devices, presets, config files and resuming; bad input, missing or broken files and interrupted runs get one clear line, never a traceback.
 
 Docs: https://pytorch-cls.github.io/pytorch_cls/train.html.md"""
 
@@ -6,18 +6,20 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/train.html.md"""
 
 # %% ../nbs/16_train.ipynb #7322729f
 from __future__ import annotations
-import argparse, dataclasses, json, sys
+import argparse, dataclasses, difflib, json, os, signal, sys
 from pathlib import Path
 
-from .engine import TrainConfig, RunError, fit, resolve, COMPILE, AMP, LOADERS, MODEL_ARGS
+from .engine import (TrainConfig, RunError, RunInterrupted, RunStopped, fit, resolve, load_checkpoint, COMPILE, AMP, LOADERS,
+                                MODEL_ARGS)
 from .presets import PRESETS, preset_table
 
 # %% auto #0
-__all__ = ['FLAGS', 'HELP_GROUPS', 'str2bool', 'json_list', 'make_parser', 'load_config_file', 'config_from_args', 'main', 'cli']
+__all__ = ['FLAGS', 'HELP_GROUPS', 'str2bool', 'json_list', 'make_parser', 'load_config_file', 'run_settings', 'config_from_args',
+           'main', 'cli']
 
 # %% ../nbs/16_train.ipynb #58c770dd
 def str2bool(s:str) -> bool:
-    "'true' or 'false', any case (the seed's boolean flags)"
+    "'true' or 'false', any case (the original implementation's boolean flags)"
     if str(s).lower() in ('true', '1', 'yes'): return True
     if str(s).lower() in ('false', '0', 'no'): return False
     raise argparse.ArgumentTypeError(f"expected true or false, got {s!r}")
@@ -35,7 +37,7 @@ def json_list(kind=None, n=None):
 
 # %% ../nbs/16_train.ipynb #37cd9a36
 _NUM = (int, float)
-FLAGS = [  # (name, type or action, help); the seed's flags first (seed-spec §4), then ours
+FLAGS = [  # (name, type or action, help); the original implementation's flags first, then ours
     ('arch', str, 'vgg, resnet, resnet_preact, wrn, densenet, pyramidnet, resnext, shake_shake, se_resnet_preact'),
     ('layout', str, "paper (the paper's network; default) or original (the original implementation's network, as the README's presets use)"),
     ('depth', int, 'number of layers'), ('block_type', str, 'basic or bottleneck'), ('base_channels', int, 'width of the first stage'),
@@ -50,16 +52,16 @@ FLAGS = [  # (name, type or action, help); the seed's flags first (seed-spec §4
     ('epochs', int, "default: the architecture's (e.g. 160 for resnet)"), ('batch_size', int, 'global batch size'), ('optimizer', str, 'sgd or adam'), ('base_lr', float, "default: the architecture's"),
     ('weight_decay', float, "default: the architecture's"), ('momentum', float, '(0.9)'), ('nesterov', str2bool, '(true)'), ('betas', json_list(_NUM, 2), 'adam betas'),
     ('scheduler', str, 'none, multistep, cosine or sgdr'), ('milestones', json_list(_NUM), "multistep epochs, e.g. '[80, 120]'"),
-    ('lr_decay', float, 'multistep gamma'), ('lr_min', float, 'cosine/sgdr floor'), ('dataset', str, 'CIFAR10, CIFAR100, MNIST, FashionMNIST or folder'),
+    ('lr_decay', float, 'multistep factor, in (0, 1]'), ('lr_min', float, 'cosine/sgdr floor'), ('dataset', str, 'CIFAR10, CIFAR100, MNIST, FashionMNIST or folder (DATA_DIR/train/<class>/*, DATA_DIR/test/<class>/*)'),
     ('num_workers', int, 'classic loader workers'), ('use_cutout', 'store_true', 'Cutout (DeVries and Taylor)'), ('cutout_size', int, '(16)'), ('cutout_prob', float, '(1)'),
     ('cutout_inside', 'store_true', 'keep the square inside the image'), ('use_random_erasing', 'store_true', 'Random Erasing (Zhong et al.)'), ('random_erasing_prob', float, '(0.5)'),
     ('random_erasing_area_ratio_range', json_list(_NUM, 2), "'[0.02, 0.4]'"), ('random_erasing_min_aspect_ratio', float, '(0.3)'),
     ('random_erasing_max_attempt', int, '(20)'), ('use_mixup', 'store_true', 'Mixup (Zhang et al.)'), ('mixup_alpha', float, '(1)'),
     # ours
-    ('data_dir', str, 'dataset folder (default ~/.cache/pytorch_cls/data or $PYTORCH_CLS_DATA)'), ('device', str, "auto, cpu, cuda or cuda:N"),
-    ('resume', 'store_true', 'continue the run in --outdir'), ('overwrite', 'store_true', 'replace the run in --outdir'),
-    ('loader', str, 'fast (data on the device) or classic (DataLoader)'), ('amp', str, 'auto, bf16, fp16 or off (CUDA)'),
-    ('channels_last', str2bool, '(CUDA: true)'), ('compile', str, 'auto, off, default, reduce-overhead or max-autotune (CUDA)'),
+    ('data_dir', str, 'dataset folder (default ~/.cache/pytorch_cls/data or $PYTORCH_CLS_DATA)'), ('device', str, "auto (CUDA, else MPS, else CPU), cpu, cuda, cuda:N or mps"),
+    ('resume', 'store_true', 'continue the run in --outdir (its settings are the defaults)'), ('overwrite', 'store_true', 'replace the run in --outdir (when the new one has saved an epoch)'),
+    ('loader', str, 'fast (data on the device) or classic (DataLoader)'), ('amp', str, 'auto, bf16, fp16 or off (CUDA; MPS when asked)'),
+    ('channels_last', str2bool, '(CUDA: true)'), ('compile', str, 'auto, off, default, reduce-overhead or max-autotune (CUDA; MPS when asked)'),
     ('deterministic', 'store_true', 'deterministic algorithms'), ('no_weight_decay_on_bn', 'store_true', 'no decay on BN weights and biases'),
     ('T0', int, 'sgdr: first period (epochs)'), ('T_mult', int, 'sgdr: period multiplier'), ('warmup_epochs', float, 'linear warm-up'),
     ('run_epochs', int, 'stop after this many epochs of this invocation (resume later)'), ('steps_per_epoch', int, 'cap iterations per epoch (smoke tests)'),
@@ -67,8 +69,27 @@ FLAGS = [  # (name, type or action, help); the seed's flags first (seed-spec §4
 ]
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, no usage dump
-        self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
+    "One line per error, no usage dump; unknown flags get suggestions"
+    def parse_args(self, args=None, namespace=None):
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_args(args, namespace)
+    def _hint(self, message):
+        if not message.startswith('unrecognized arguments: '): return ''
+        known = [a.option_strings[0] for a in self._actions if a.option_strings and a.option_strings[0].startswith('--')]
+        argv, hints = getattr(self, '_argv', []), []
+        for tok in message.split(': ', 1)[1].split():
+            i = argv.index(tok) if tok in argv else -1
+            prev = argv[i - 1] if i > 0 else ''
+            if not tok.startswith('-') and any(a.option_strings and prev in a.option_strings and a.nargs == 0 for a in self._actions):
+                hints.append(f'{prev} takes no value: write {prev} alone'); continue
+            if tok.startswith('--'):
+                name = tok.split('=')[0]
+                close = difflib.get_close_matches(name, known, n=3, cutoff=0.7)
+                close += [k for k in known if name[2:] and name[2:].replace('-', '_') in k.replace('-', '_') and k not in close][:3]
+                if close: hints.append(f"{tok}: did you mean {' or '.join(dict.fromkeys(close))}?")
+        return f" ({'; '.join(hints)})" if hints else ''
+    def error(self, message):
+        self.exit(2, f'{self.prog}: error: {message}{self._hint(message)} (see --help)\n')
 
 HELP_GROUPS = {  # the sections of --help, in order; every flag of FLAGS is in one
     'model': ('arch', *MODEL_ARGS),
@@ -78,13 +99,13 @@ HELP_GROUPS = {  # the sections of --help, in order; every flag of FLAGS is in o
                               'cutout_inside', 'use_random_erasing', 'random_erasing_prob', 'random_erasing_area_ratio_range',
                               'random_erasing_min_aspect_ratio', 'random_erasing_max_attempt', 'use_mixup', 'mixup_alpha'),
     'run': ('outdir', 'seed', 'test_first', 'device', 'resume', 'overwrite', 'run_epochs', 'steps_per_epoch', 'deterministic', 'progress'),
-    'speed (CUDA only)': ('amp', 'channels_last', 'compile'),
+    'speed (CUDA; on MPS when asked)': ('amp', 'channels_last', 'compile'),
 }
 
 def make_parser() -> argparse.ArgumentParser:
     "The `pytorch-cls-train` argument parser"
     p = _Parser(prog='pytorch-cls-train', description='Train a classic CIFAR/MNIST classifier (flags as the original main.py).',
-                argument_default=argparse.SUPPRESS)
+                argument_default=argparse.SUPPRESS, allow_abbrev=False)
     p.add_argument('--config', help='JSON or YAML file of settings (flags given here win)')
     p.add_argument('--preset', help='a row of the README result tables, e.g. wrn_28_10_cutout16 (see --list_presets)')
     p.add_argument('--list_presets', '--list-presets', action='store_true', help='list the presets and exit')
@@ -97,63 +118,92 @@ def make_parser() -> argparse.ArgumentParser:
     run = groups['run']
     run.add_argument('--tensorboard', action='store_true', help='write TensorBoard events if tensorboard is installed (default)')
     run.add_argument('--no-tensorboard', '--no_tensorboard', dest='tensorboard', action='store_false')
-    run.add_argument('--gpu', help="the seed's GPU choice: '-1' for CPU, or one GPU index (several GPUs: use torchrun)")
+    run.add_argument('--gpu', help="the original implementation's GPU choice: '-1' for CPU, or one GPU index (several GPUs: use torchrun)")
     return p
 
 # %% ../nbs/16_train.ipynb #88d8688e
 def load_config_file(path:str) -> dict:
     "Settings from a JSON or YAML file"
-    p = Path(path)
-    if not p.is_file(): raise ValueError(f'config file {path} does not exist')
-    text = p.read_text()
-    try:
-        if p.suffix in ('.yaml', '.yml'):
-            import yaml
-            d = yaml.safe_load(text)
-        else: d = json.loads(text)
+    p = Path(path).expanduser()
+    if not p.exists(): raise ValueError(f'--config {path}: no such file')
+    if not p.is_file(): raise ValueError(f'--config {path}: not a file')
+    try: text = p.read_text(encoding='utf-8')
+    except UnicodeDecodeError: raise ValueError(f'--config {path}: not a text file (JSON or YAML expected)') from None
+    except OSError as e: raise ValueError(f'--config {path}: cannot read it ({e.strerror})') from None
+    is_yaml = p.suffix in ('.yaml', '.yml')
+    if is_yaml:
+        try: import yaml
+        except ImportError: raise ValueError(f'--config {path}: reading YAML needs PyYAML (pip install pyyaml), or write the file as JSON') from None
+    try: d = yaml.safe_load(text) if is_yaml else json.loads(text)
     except Exception as e: raise ValueError(f'cannot parse config file {path}: {str(e).splitlines()[0]}') from None
     if not isinstance(d, dict): raise ValueError(f'config file {path} must hold a mapping of settings, got {type(d).__name__}')
     return d
 
 _FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
+_NOT_INHERITED = ('outdir', 'resume', 'overwrite', 'run_epochs', 'progress')  # what each invocation says for itself
+
+def run_settings(outdir) -> dict:
+    "The settings recorded in the run folder `outdir` (in its checkpoint), as defaults for resuming it; {} if it holds no checkpoint"
+    p = Path(outdir).expanduser()/'checkpoint.pth'
+    if not p.is_file(): return {}
+    saved = load_checkpoint(p)['config']
+    return {k: saved[k] for k in _FIELDS if k in saved and k not in _NOT_INHERITED}
 
 def config_from_args(argv:list|None=None) -> TrainConfig|None:
     "Parse `argv` into a `TrainConfig` (None after --list_presets)"
     ns = vars(make_parser().parse_args(argv))
     if ns.pop('list_presets', False):
         print(preset_table()); return None
-    settings = {}
+    settings = run_settings(ns['outdir']) if ns.get('resume') and ns.get('outdir') else {}
     if 'preset' in ns:
         name = ns.pop('preset')
-        if name not in PRESETS: raise ValueError(f"unknown preset {name!r}; see --list_presets (e.g. {', '.join(list(PRESETS)[:3])}, ...)")
+        if name not in PRESETS:
+            close = difflib.get_close_matches(name, PRESETS, n=3)
+            raise ValueError(f"unknown preset {name!r}; see --list_presets ({'did you mean ' + ' or '.join(close) + '?' if close else 'e.g. ' + ', '.join(list(PRESETS)[:3]) + ', ...'})")
         settings.update(PRESETS[name]['config'])
-    if 'config' in ns: settings.update(load_config_file(ns.pop('config')))
+    if 'config' in ns:
+        file = load_config_file(ns.pop('config'))
+        unknown = sorted(set(file) - _FIELDS)
+        if unknown: raise ValueError(f"unknown setting(s) {', '.join(unknown)} in the config file")
+        settings.update(file)
     gpu = ns.pop('gpu', None)
     if gpu is not None:
-        if gpu.strip() == '-1': settings['device'] = 'cpu'
-        elif ',' in gpu: raise ValueError(f'--gpu {gpu}: several GPUs run through torchrun, e.g. torchrun --nproc_per_node 2 -m pytorch_cls.train ...')
-        else: settings['device'] = f'cuda:{gpu.strip()}'
+        g = gpu.strip()
+        if ',' in g: raise ValueError(f'--gpu {gpu}: several GPUs run through torchrun, e.g. torchrun --nproc_per_node 2 -m pytorch_cls.train ...')
+        if g != '-1' and not g.isdigit(): raise ValueError(f"--gpu must be -1 (the CPU) or a GPU index such as 0; got {gpu!r}")
+        settings['device'] = 'cpu' if g == '-1' else f'cuda:{g}'
     settings.update(ns)
-    unknown = sorted(set(settings) - _FIELDS)
-    if unknown: raise ValueError(f"unknown setting(s) {', '.join(unknown)} in the config file")
     if 'outdir' not in settings: raise ValueError('--outdir is required (the folder for the checkpoint, metrics and curves)')
     return resolve(TrainConfig(**settings))
 
 # %% ../nbs/16_train.ipynb #4182da2c
 def main(argv:list|None=None) -> int:
     "Entry point of `pytorch-cls-train` and `python -m pytorch_cls.train`"
+    import torch
     from pytorch_cls.data import DatasetUnavailable
+    def say(e): print(f'pytorch-cls-train: {e}', file=sys.stderr)
     try:
         cfg = config_from_args(argv)
-        if cfg is not None: fit(cfg)
-    except (ValueError, RunError, DatasetUnavailable) as e:
-        print(f'pytorch-cls-train: error: {e}', file=sys.stderr); return 2
-    except KeyboardInterrupt:
-        print('pytorch-cls-train: interrupted; continue with --resume', file=sys.stderr); return 130
+        if cfg is not None:
+            fit(cfg)
+            if int(os.environ.get('RANK', '0')) == 0: print(_where_to_look(cfg.outdir))
+    except RunInterrupted as e: say(e); return 130
+    except RunStopped as e: say(f'stopped: {e}'); return 1
+    except (ValueError, RunError, DatasetUnavailable) as e: say(f'error: {e}'); return 2
+    except torch.OutOfMemoryError as e: say(f"error: out of memory ({str(e).splitlines()[0][:120]}): lower --batch_size"); return 1
+    except KeyboardInterrupt: say('interrupted before training started; nothing was written'); return 130
     return 0
+
+def _where_to_look(outdir) -> str:
+    return (f"the run is in {outdir}: curves.png and metrics.csv per epoch; look inside the trained network with "
+            f"`pytorch-cls-report {outdir}` (confusion matrix, per-class accuracy, top losses) or pytorch_cls.interpret "
+            f"(https://pytorch-cls.github.io/pytorch_cls/interpret.html)")
+
+def _sigterm(signum, frame): raise KeyboardInterrupt  # a scheduler's SIGTERM ends the run as Ctrl-C does: cleanly, with a message
 
 def cli():
     "Console script `pytorch-cls-train`"
+    signal.signal(signal.SIGTERM, _sigterm)
     sys.exit(main())
 
 # %% ../nbs/16_train.ipynb #a6c3bba8

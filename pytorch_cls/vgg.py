@@ -1,4 +1,4 @@
-"""Very deep convolutional networks (Simonyan and Zisserman 2014, [arXiv:1409.1556](https://arxiv.org/abs/1409.1556)), as the seed's "VGG-like" CIFAR baseline: thirteen 3x3 convolutions with BatchNorm in five stages, a 2x2 max-pool after each, one linear classifier.
+"""Very deep convolutional networks (Simonyan and Zisserman 2014, [arXiv:1409.1556](https://arxiv.org/abs/1409.1556)), as a "VGG-like" CIFAR baseline: thirteen 3x3 convolutions with BatchNorm in five stages, a 2x2 max-pool after each, one linear classifier.
 
 Docs: https://pytorch-cls.github.io/pytorch_cls/vgg.html.md"""
 
@@ -8,22 +8,23 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/vgg.html.md"""
 from __future__ import annotations
 import torch
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant
+from .core import Net, init_cnn, register_model, register_variant, check_layout
 
 # %% auto #0
 __all__ = ['VGGStage', 'VGG']
 
-# %% ../nbs/08_vgg.ipynb #20fa7272
+# %% ../nbs/08_vgg.ipynb #ba70c1b8
 class VGGStage(Net):
     "`n_layers` x (conv3x3 with bias, BN, ReLU), then a 2x2 max-pool"
     def __init__(self, in_channels:int, out_channels:int, n_layers:int,
-                 use_bn:bool=True,           # BatchNorm after every convolution
-                 seed_relu_bug:bool=False):  # keep only the first ReLU, as the seed's code did
+                 use_bn:bool=True,      # BatchNorm after every convolution
+                 layout:str='paper'):   # 'original': only the first convolution is followed by a ReLU
         super().__init__()
+        check_layout(layout)
         for i in range(1, n_layers + 1):
             self.add_module(f'conv{i}', nn.Conv2d(in_channels if i == 1 else out_channels, out_channels, 3, padding=1))
             if use_bn: self.add_module(f'bn{i}', nn.BatchNorm2d(out_channels))
-            if i == 1 or not seed_relu_bug: self.add_module(f'relu{i}', nn.ReLU(inplace=True))
+            if layout == 'paper' or i == 1: self.add_module(f'relu{i}', nn.ReLU(inplace=True))
         self.pool = nn.MaxPool2d(2)
 
 # %% ../nbs/08_vgg.ipynb #23c1fb2e
@@ -47,33 +48,33 @@ class VGG(Net):
                  n_channels:tuple=(64, 128, 256, 512, 512),  # width of each of the five stages
                  n_layers:tuple=(2, 2, 3, 3, 3),             # convolutions per stage (13: VGG-16's, configuration D)
                  use_bn:bool=True,                           # BatchNorm after every convolution
-                 seed_relu_bug:bool=False,                   # True: the seed's stages, with one ReLU each
+                 layout:str='paper',                         # 'original': one ReLU per stage, BatchNorm scales U(0, 1)
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
+        check_layout(layout)
         n_channels, n_layers = _positive_ints('n_channels', n_channels), _positive_ints('n_layers', n_layers)
-        for k, v in dict(use_bn=use_bn, seed_relu_bug=seed_relu_bug).items():
-            if not isinstance(v, bool): raise ValueError(f"{k} must be True or False, got {v!r}")
+        if not isinstance(use_bn, bool): raise ValueError(f"use_bn must be True or False, got {use_bn!r}")
         for k, v in dict(num_classes=num_classes, in_channels=in_channels).items():
             if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"{k} must be a positive integer, got {v!r}")
         c = in_channels
         for i, (out, n) in enumerate(zip(n_channels, n_layers)):
-            self.add_module(f'stage{i+1}', VGGStage(c, out, n, use_bn, seed_relu_bug))
+            self.add_module(f'stage{i+1}', VGGStage(c, out, n, use_bn, layout))
             c = out
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(c, num_classes))
-        init_cnn(self, mode='fan_out')
+        init_cnn(self, mode='fan_out', bn_weight='one' if layout == 'paper' else 'uniform')
 
     def forward(self, x):
         h, w = x.shape[-2:]
         if not (32 <= h < 64 and 32 <= w < 64):
-            raise ValueError(f"VGG takes images of 32 to 63 pixels a side (CIFAR's 32x32), got {h}x{w}: five 2x2 max-pools "
+            raise ValueError(f"VGG is for CIFAR-sized images, 32 to 63 pixels a side, got {h}x{w}: its five 2x2 max-pools "
                              f"take a side of {h} to {' -> '.join(map(str, _halvings(h)[1:]))}, and the classifier needs exactly 1x1. "
                              "Pad MNIST-sized images to 32x32, or use a family with global average pooling")
         return super().forward(x)
 
-# %% ../nbs/08_vgg.ipynb #9c3e510a
-register_variant('vgg15_bn', 'vgg', paper_error='N/A', original_params=14_728_266,
-                 note="seed README 'VGG-like 15, BN, 64': VGG-16's 13 convolutions with BatchNorm, one linear layer",
-                 n_channels=(64, 128, 256, 512, 512), n_layers=(2, 2, 3, 3, 3), use_bn=True, seed_relu_bug=False)
-register_variant('vgg15_bn_seed', 'vgg', paper_error='N/A', original_params=14_728_266,
-                 note='as the seed trained it (7.29%): one ReLU per stage',
-                 n_channels=(64, 128, 256, 512, 512), n_layers=(2, 2, 3, 3, 3), use_bn=True, seed_relu_bug=True)
+# %% ../nbs/08_vgg.ipynb #30059416
+register_variant('vgg15_bn', 'vgg', paper_error='N/A', note="'VGG-like 15, BN, 64': VGG-16's 13 convolutions with BatchNorm, one linear layer",
+                 n_channels=(64, 128, 256, 512, 512), n_layers=(2, 2, 3, 3, 3), use_bn=True, layout='paper')
+
+# %% ../nbs/08_vgg.ipynb #46c8366b
+register_variant('vgg15_bn_original', 'vgg', original_params=14_728_266, note="the original implementation's VGG-like 15 (its README: 7.29%): one ReLU per stage",
+                 n_channels=(64, 128, 256, 512, 512), n_layers=(2, 2, 3, 3, 3), use_bn=True, layout='original')

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant, check_positive
+from .core import Net, init_cnn, register_model, register_variant, check_positive, check_layout
 from .resnet import conv3x3, conv1x1
 
 # %% auto #0
@@ -19,8 +19,11 @@ __all__ = ['WideBasic', 'wrn_blocks_per_stage', 'WideResNet']
 class WideBasic(nn.Module):
     "Pre-activation wide block: BN-ReLU-conv3x3 (stride), BN-ReLU-dropout-conv3x3, plus the shortcut"
     def __init__(self, in_channels:int, out_channels:int, stride:int=1,
-                 drop_rate:float=0.):  # dropout probability between the two convolutions
+                 drop_rate:float=0.,     # dropout probability inside the block
+                 layout:str='paper'):    # 'paper': dropout right before conv2; 'original': right after conv1, before BN2
         super().__init__()
+        check_layout(layout)
+        self.layout = layout
         self.bn1, self.conv1 = nn.BatchNorm2d(in_channels), conv3x3(in_channels, out_channels, stride)
         self.bn2, self.drop = nn.BatchNorm2d(out_channels), nn.Dropout(drop_rate)
         self.conv2 = conv3x3(out_channels, out_channels)
@@ -28,8 +31,12 @@ class WideBasic(nn.Module):
         self.shortcut = conv1x1(in_channels, out_channels, stride) if in_channels != out_channels or stride != 1 else None
 
     def forward(self, x):
-        a = F.relu(self.bn1(x))
-        y = self.conv2(self.drop(F.relu(self.bn2(self.conv1(a)))))
+        a = F.relu(self.bn1(x))                    # the pre-activation
+        y = self.conv1(a)
+        if self.layout == 'original': y = self.drop(y)
+        y = F.relu(self.bn2(y))
+        if self.layout == 'paper': y = self.drop(y)
+        y = self.conv2(y)
         return y + (x if self.shortcut is None else self.shortcut(a))
 
 # %% ../nbs/02_wrn.ipynb #aa174246
@@ -39,17 +46,19 @@ def wrn_blocks_per_stage(depth:int) -> int:
         raise ValueError(f"depth must be 6n+4 with n >= 1 (10, 16, 22, 28, 34, 40, ...), got {depth!r}")
     return (depth - 4) // 6
 
-# %% ../nbs/02_wrn.ipynb #54472c19
+# %% ../nbs/02_wrn.ipynb #f6f33861
 @register_model('wrn')
 class WideResNet(Net):
     "Wide residual network WRN-depth-k for CIFAR / MNIST-sized images (Zagoruyko and Komodakis 2016)"
     def __init__(self, *,
                  depth:int=28,            # 6n+4: the stem, two convs per block, three 1x1 projections
                  widening_factor:int=10,  # k: the stages are 16k, 32k and 64k channels wide
-                 drop_rate:float=0.0,     # dropout between the two convs of every block (paper: 0.3)
+                 drop_rate:float=0.0,     # dropout inside every block (paper: 0.3)
                  base_channels:int=16,    # width of the stem; the stages scale it by k, 2k and 4k
+                 layout:str='paper',      # 'original': the original implementation's dropout position and initialisation
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
+        check_layout(layout)
         n = wrn_blocks_per_stage(depth)
         check_positive(widening_factor=widening_factor, base_channels=base_channels, num_classes=num_classes, in_channels=in_channels)
         if isinstance(drop_rate, bool) or not isinstance(drop_rate, (int, float)) or not 0 <= drop_rate < 1:
@@ -58,15 +67,21 @@ class WideResNet(Net):
         c = base_channels
         for i in range(3):
             out = base_channels * widening_factor * 2**i
-            blocks = [WideBasic(c if j == 0 else out, out, 2 if (i and j == 0) else 1, drop_rate) for j in range(n)]
+            blocks = [WideBasic(c if j == 0 else out, out, 2 if (i and j == 0) else 1, drop_rate, layout) for j in range(n)]
             self.add_module(f'stage{i+1}', nn.Sequential(*blocks))
             c = out
         self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
-        init_cnn(self, mode='fan_out')
+        if layout == 'paper': init_cnn(self, mode='fan_out')  # He-normal as the authors' code; BatchNorm at the identity
+        else: init_cnn(self, mode='fan_in', bn_weight='uniform')
 
 # %% ../nbs/02_wrn.ipynb #e19a4f38
 for _d, _k, _p, _e in [(16, 4, 2.7, '5.02'), (40, 4, 8.9, '4.53'), (16, 8, 11.0, '4.27'), (28, 10, 36.5, '4.00 (median of 5)')]:
-    register_variant(f'wrn{_d}_{_k}', 'wrn', paper_params=_p, paper_error=_e, depth=_d, widening_factor=_k, drop_rate=0.0,
-                     original_params=36_479_194 if (_d, _k) == (28, 10) else None)
-register_variant('wrn28_10_drop', 'wrn', paper_params=36.5, paper_error='3.89 (median of 5)', original_params=36_479_194,
-                 note='dropout 0.3 between the convolutions', depth=28, widening_factor=10, drop_rate=0.3)
+    register_variant(f'wrn{_d}_{_k}', 'wrn', paper_params=_p, paper_error=_e, depth=_d, widening_factor=_k, drop_rate=0.0, layout='paper')
+register_variant('wrn28_10_drop', 'wrn', paper_params=36.5, paper_error='3.89 (median of 5)',
+                 note='dropout 0.3 between the convolutions', depth=28, widening_factor=10, drop_rate=0.3, layout='paper')
+
+# %% ../nbs/02_wrn.ipynb #b037cb9b
+register_variant('wrn28_10_original', 'wrn', original_params=36_479_194, note="the original implementation's WRN-28-10 (its README: 4.03%)",
+                 depth=28, widening_factor=10, drop_rate=0.0, layout='original')
+register_variant('wrn28_10_drop_original', 'wrn', original_params=36_479_194, note="the original implementation's WRN-28-10, dropout 0.3 before BN2",
+                 depth=28, widening_factor=10, drop_rate=0.3, layout='original')

@@ -4,7 +4,7 @@
 #   1. bench.json         pytorch-cls-bench, classic pipeline vs ours: ResNet-preact-56 and WRN-28-10 at batch 128
 #   2. fast_*, classic_*  accuracy: ResNet-preact-20 for EPOCHS epochs on the JPEG copy of CIFAR-10, our path and the classic one
 #   3. gpu_cells.txt      the notebooks' `#| gpu` cells (06, 10, 11, 12, 14, 15) under nbdev-test
-#   4. bench_results.json with the time left: classic vs ours for one row of each other family of the seed's CIFAR-10
+#   4. bench_results.json with the time left: classic vs ours for one row of each other family of the README's CIFAR-10
 #                         table, at that row's batch size, then ours alone for every row (notebook 20's estimated
 #                         wall times: copy it to nbs/bench_results.json; the data are synthetic, so it may be committed)
 #   log.txt holds everything printed.
@@ -59,7 +59,7 @@ def split(name):
     z = np.load(f'{src}/{name}.npz')  # images (N, 32, 32, 3) uint8, labels (N,) uint8
     return torch.from_numpy(z['images']).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(z['labels'].astype('int64'))
 classes = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
-save_arrays('CIFAR10', dst, split('train'), split('test'), classes)  # CIFAR-10's own format, so both loaders read it as the seed did
+save_arrays('CIFAR10', dst, split('train'), split('test'), classes)  # CIFAR-10's own format, so both loaders read it as the original implementation did
 (dataset_folder('CIFAR10', dst) / FAKE_MARKER).write_text('JPEG-recompressed CIFAR-10 written by tools/gpu_check.sh: not the official files, so no md5 check.\n')
 print('wrote', dst)
 PY
@@ -79,14 +79,14 @@ for nb in 06_shake_shake 10_cutout 11_random_erasing 12_mixup 14_data 15_engine;
   echo "$nb: $res" | tee -a "$out/gpu_cells.txt"
 done
 
-stage "4. the other families, classic vs ours, then ours for every row of the seed's CIFAR-10 table ($(left) s left)"
+stage "4. the other families, classic vs ours, then ours for every row of the README's CIFAR-10 table ($(left) s left)"
 if [ "$DEVICE" = cpu ]; then fam=(--arch wrn --depth 10 --widening_factor 1 --batch_sizes 16); rows=(--arch vgg --batch_sizes 16)
 else fam=(--presets shake_shake_26_2x32d_ssi densenet_bc_100_k12 resnext_29_8x64d pyramidnet_110_a84 vgg_15_bn_64 resnet_110)
-  rows=(--seed_table); fi
+  rows=(--readme_table); fi
 [ "$(left)" -gt 40 ] && timeout $(( $(left) - 20 )) $PY -m pytorch_cls.bench "${fam[@]}" --steps $(( STEPS / 3 + 1 )) --warmup $(( WARMUP / 2 + 1 )) \
   --num_workers $nworkers --device "$DEVICE" --json "$WORK/bench_families.json"; echo "families bench exit $?"
 [ "$(left)" -gt 40 ] && timeout $(( $(left) - 10 )) $PY -m pytorch_cls.bench "${rows[@]}" --modes fast --steps $(( STEPS / 3 + 1 )) \
-  --warmup $(( WARMUP / 2 + 1 )) --device "$DEVICE" --json "$WORK/bench_rows.json"; echo "seed table bench exit $?"
+  --warmup $(( WARMUP / 2 + 1 )) --device "$DEVICE" --json "$WORK/bench_rows.json"; echo "README table bench exit $?"
 $PY - "$out/bench_results.json" "$out/bench.json" "$WORK/bench_families.json" "$WORK/bench_rows.json" <<'PY'
 import json, sys, os
 parts = [json.load(open(p)) for p in sys.argv[2:] if os.path.exists(p)]

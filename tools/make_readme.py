@@ -3,7 +3,7 @@
 
 Follows what `nbdev-readme` produces: markdown cells as they are, `#| hide` cells dropped, `#| echo: false` cells
 show only their outputs, code cells as ```python blocks with their text outputs, and figures written to
-`index_files/figure-commonmark/`. `--check` writes nothing and exits 1 if README.md or a figure is out of date.
+`index_files/figure-commonmark/`; links to notebooks point into `nbs/`. `--check` writes nothing and exits 1 if README.md or a figure is out of date.
 """
 import argparse, base64, json, re, sys
 from pathlib import Path
@@ -15,6 +15,10 @@ _directive = re.compile(r'^\s*#\|\s*(.*)$')
 def _directives(src):
     return [m.group(1).strip() for line in src.splitlines() if (m := _directive.match(line))]
 
+def _nbs_links(md):
+    "Links to other notebooks are relative to nbs/ in the notebook; README.md sits one folder up"
+    return re.sub(r'\]\(([\w.-]+\.ipynb(#[^)]*)?)\)', r'](nbs/\1)', md)
+
 def render(nb):
     "README text and {path: bytes} of figures for the notebook `nb`"
     out, figs = [], {}
@@ -23,7 +27,7 @@ def render(nb):
         ds = _directives(src)
         if 'hide' in ds or 'exporti' in ds: continue
         if cell['cell_type'] == 'markdown':
-            out.append(src.strip()); continue
+            out.append(_nbs_links(src.strip())); continue
         if cell['cell_type'] != 'code': continue
         code = '\n'.join(l for l in src.splitlines() if not _directive.match(l)).strip()
         if code and 'echo: false' not in ds: out.append(f'```python\n{code}\n```')
