@@ -231,6 +231,29 @@ def zoo(input_size=(3, 32, 32)) -> Table:
 
 def _first_number(s): return float(m.group()) if (m := re.search(r'\d+(\.\d+)?', s or '')) else None
 
+def _place_labels(ax, xs, ys, labels, colors, fontsize=9):
+    "Label each point without overlapping other labels, points, the legend or the axes' edge: the nearest free spot, with a leader line when far"
+    fig = ax.figure; r = fig.canvas.get_renderer()
+    pts = ax.transData.transform(list(zip(xs, ys)))
+    box = ax.get_window_extent(r)
+    taken = [lg.get_window_extent(r)] if (lg := ax.get_legend()) else []
+    def free(bb):
+        if bb.x0 < box.x0 or bb.x1 > box.x1 or bb.y0 < box.y0 or bb.y1 > box.y1: return False
+        if any(bb.overlaps(t) for t in taken): return False
+        return not any(bb.x0 - 4 < px < bb.x1 + 4 and bb.y0 - 4 < py < bb.y1 + 4 for px, py in pts)
+    order = sorted(range(len(labels)), key=lambda i: -sum(np.hypot(*(pts - pts[i]).T) < 60))  # crowded points first
+    cands = [(r_ * math.cos(a), r_ * math.sin(a)) for r_ in (5, 12, 20, 30, 42, 56, 72) for a in np.radians([0, 30, -30, 180, 150, -150, 90, -90, 60, -60, 120, -120])]
+    for i in order:
+        for dx, dy in cands:
+            t = ax.annotate(labels[i], (xs[i], ys[i]), xytext=(dx, dy), textcoords='offset points', fontsize=fontsize, color=colors[i],
+                            ha='left' if dx > 0.1 else 'right' if dx < -0.1 else 'center', va='center')
+            bb = t.get_window_extent(r)
+            if free(bb): break
+            t.remove()
+        else: t = ax.annotate(labels[i], (xs[i], ys[i]), xytext=(5, 0), textcoords='offset points', fontsize=fontsize, color=colors[i], va='center')
+        if math.hypot(dx, dy) > 13: t.arrow_patch = None; ax.annotate('', (xs[i], ys[i]), xytext=(dx, dy), textcoords='offset points', arrowprops=dict(arrowstyle='-', lw=0.6, color=colors[i], shrinkA=0, shrinkB=3))
+        taken.append(t.get_window_extent(r))
+
 def plot_zoo(input_size=(3, 32, 32)):
     "Parameters (log scale) against the paper's CIFAR-10 error: one labelled point per registered variant of the papers' networks"
     _load_models()
@@ -239,15 +262,18 @@ def plot_zoo(input_size=(3, 32, 32)):
         err = _first_number(v.paper_error)
         if err is None or v.kwargs.get('layout', 'paper') != 'paper': continue
         with torch.device('meta'): pts.append((name, v.arch, count_params(create_model(name, in_channels=input_size[0])), err))
+    archs = list(dict.fromkeys(a for _, a, _, _ in pts))
+    colors = [f'C{archs.index(a)}' for _, a, _, _ in pts]
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 5.5))
-        for i, arch in enumerate(dict.fromkeys(a for _, a, _, _ in pts)):
+        fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 7))
+        for i, arch in enumerate(archs):
             sel = [q for q in pts if q[1] == arch]
-            ax.scatter([q[2] for q in sel], [q[3] for q in sel], color=f'C{i}', label=arch, zorder=3)
-            for n, _, p, e in sel: ax.annotate(n, (p, e), xytext=(4, 3), textcoords='offset points', fontsize=9, color=f'C{i}')
+            ax.scatter([q[2] for q in sel], [q[3] for q in sel], color=f'C{i}', label=arch, zorder=3, s=25)
         ax.set(xscale='log', xlabel='parameters', ylabel='CIFAR-10 test error (%), from the paper')
-        ax.legend(ncols=3, loc='upper right'); ax.grid(alpha=0.3)
+        ax.set_xlim(min(q[2] for q in pts) / 2, max(q[2] for q in pts) * 4); ax.set_ylim(min(q[3] for q in pts) - 0.6, max(q[3] for q in pts) + 0.4)
+        ax.legend(ncols=2, loc='lower left'); ax.grid(alpha=0.3)
         fig.tight_layout()
+        _place_labels(ax, [q[2] for q in pts], [q[3] for q in pts], [q[0] for q in pts], colors)
     return fig
 
 # %% ../nbs/13_core.ipynb #da3dc55b
