@@ -24,6 +24,15 @@ __all__ = ['BENCH_ALIASES', 'bench_mode', 'benchmark', 'bench_table', 'main', 'c
 def _peak_mem(device):
     return torch.cuda.max_memory_allocated(device) / 2**30 if device.type == 'cuda' else None
 
+def _cores() -> int:
+    "The CPU cores this process may use"
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
+
+def _load() -> float|None:
+    "The 1-minute load average (None where the system has none, e.g. Windows)"
+    try: return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError): return None
+
 class _Pass:
     "The rest of one pass over `loader`: warm-up and timed steps share it, so no worker start-up falls inside the timing"
     def __init__(self, loader): self.it, self.n = iter(loader), len(loader)
@@ -53,7 +62,7 @@ def bench_mode(mode:str, cfg:TrainConfig, data_dir:Path, *, device:torch.device,
     net = model if speed['compile'] == 'off' else torch.compile(model, mode=None if speed['compile'] == 'default' else speed['compile'], dynamic=False)
     if device.type == 'cuda': torch.cuda.reset_peak_memory_stats(device)
     tfms = batch_transforms(cfg, info.num_classes)
-    scaler = torch.amp.GradScaler('cuda') if speed['amp'] == torch.float16 else None  # fp16 (pre-Ampere GPUs) trains with loss scaling
+    scaler = torch.amp.GradScaler(device.type) if speed['amp'] == torch.float16 else None  # fp16 (pre-Ampere GPUs) trains with loss scaling
     batches = _Pass(loader)
     t0 = time.perf_counter()
     train_epoch(net, batches, opt, sched, tfms=tfms, amp=speed['amp'], scaler=scaler, max_steps=warmup)
@@ -67,12 +76,14 @@ def bench_mode(mode:str, cfg:TrainConfig, data_dir:Path, *, device:torch.device,
 # %% ../nbs/19_bench.ipynb #bffa99ce
 def benchmark(configs:list, # (name, dict of TrainConfig settings) pairs: model, batch size, augmentations
               batch_sizes=None, # default: each configuration's own batch size (its preset's, else the architecture's)
-              steps:int=150, warmup:int=30, device:str='auto', modes=('classic', 'fast'), num_workers:int=8,
+              steps:int=150, warmup:int=30, device:str='auto', modes=('classic', 'fast'),
+              num_workers:int|None=None, # the classic loader's workers; default: 8, at most one per CPU core
               data_dir=None, verbose:bool=True,
               json_path=None, # if given, the results so far are written here (atomically) after every measurement
              ) -> dict:
     "Measure every configuration at every batch size in every mode; returns rows plus the environment"
     dev = pick_device(device)
+    if num_workers is None: num_workers = min(8, _cores())
     runs = [(name, resolve(TrainConfig(**{**settings, 'outdir': '-', **({'batch_size': bs} if bs else {})})))
             for name, settings in configs for bs in (batch_sizes or [None])]
     info = dataset_info('CIFAR10')
@@ -96,7 +107,7 @@ def benchmark(configs:list, # (name, dict of TrainConfig settings) pairs: model,
         if tmp is not None: shutil.rmtree(tmp, ignore_errors=True)
 
 def _measure(runs, data_dir, dev, steps, warmup, modes, num_workers, verbose, json_path):
-    result = dict(rows=[], env=env_info(dev), steps=steps, warmup=warmup)
+    result = dict(rows=[], env=env_info(dev), steps=steps, warmup=warmup, load=[_load(), None])  # the load average before and after
     for name, cfg in runs:
         bs, res = cfg.batch_size, {}
         for m in modes:
@@ -104,12 +115,19 @@ def _measure(runs, data_dir, dev, steps, warmup, modes, num_workers, verbose, js
             except Exception as e:  # out of memory, a compiler error...: recorded as a miss, and the next measurement runs
                 res[m] = dict(mode=m, arch=cfg.arch, model=model_kwargs(cfg), batch_size=bs, error=f'{type(e).__name__}: {e}'[:300])
                 if dev.type == 'cuda': torch.cuda.empty_cache()
-            result['rows'].append(dict(res[m], name=name))
+            result['rows'].append(dict(res[m], name=name)); result['load'][1] = _load()
             if json_path:
                 try: atomic_write(Path(json_path), lambda p: p.write_text(json.dumps(result, indent=2, default=str)))
                 except OSError as e: result['json_error'] = f'cannot write {json_path} ({e.strerror}); the results are only printed below'
         if verbose: print(f"{name} batch {bs}: " + ', '.join(f"{m} {_ips(r)}" for m, r in res.items()) + f" {_ratio(res)}", flush=True)
     return result
+
+def _device_line(res:dict) -> str:
+    "Where a result was measured: the GPU, or the CPU with its threads and load average"
+    e, load = res['env'], res.get('load') or [None, None]
+    if 'gpu' in e: return f"device: {e['gpu']}, torch {e['torch']}"
+    busy = f", load average {load[0]} at the start, {load[1]} at the end" if None not in load else ''
+    return f"device: {e['cpu']} CPU ({e['cpu_count']} cores, {e.get('threads', '?')} threads{busy}), torch {e['torch']}"
 
 def _ips(r): return f"{r['img_per_s']:,.0f} img/s" if 'img_per_s' in r else r['error']
 def _ratio(d):
@@ -149,7 +167,7 @@ def _configs(args):
         s = {k: getattr(args, k) for k in model_keys if getattr(args, k, None) is not None}
         out.append((args.arch + ''.join(f'_{k}{v}' for k, v in s.items() if k != 'arch'), s))
     if not out: raise ValueError('nothing to benchmark: give --presets, --readme_table or --arch')
-    speed = {k: getattr(args, k) for k in ('compile', 'amp') if getattr(args, k, None) is not None}  # variants of our mode
+    speed = {k: getattr(args, k) for k in ('compile', 'amp', 'channels_last') if getattr(args, k, None) is not None}  # variants of our mode
     return [(n, {**s, **speed}) for n, s in out]
 
 def _check_args(args):
@@ -157,7 +175,7 @@ def _check_args(args):
     for k in ('steps', 'warmup'):
         if getattr(args, k) < 1: raise ValueError(f'--{k} must be at least 1' + (' (the first steps include compilation)' if k == 'warmup' else ''))
     if args.batch_sizes and min(args.batch_sizes) < 1: raise ValueError(f'--batch_sizes must be positive integers; got {args.batch_sizes}')
-    if args.num_workers < 0: raise ValueError(f'--num_workers must be an integer >= 0 (0: load in the main process); got {args.num_workers}')
+    if args.num_workers is not None and args.num_workers < 0: raise ValueError(f'--num_workers must be an integer >= 0 (0: load in the main process); got {args.num_workers}')
     if args.json:
         j = Path(args.json).expanduser()
         if j.exists(): raise ValueError(f'{args.json} exists; choose another --json path')
@@ -167,7 +185,7 @@ def _check_args(args):
 
 def main(argv=None) -> int:
     "Entry point of `pytorch-cls-bench`"
-    from pytorch_cls.train import _Parser  # one line per error, suggestions for unknown flags
+    from pytorch_cls.train import _Parser, str2bool  # one line per error, suggestions for unknown flags
     p = _Parser(prog='pytorch-cls-bench', description='Training throughput: classic pipeline vs ours, side by side.', allow_abbrev=False)
     p.add_argument('--presets', nargs='*', help='preset names (pytorch-cls-train --list_presets), or resnet_preact_56')
     p.add_argument('--readme_table', '--readme-table', action='store_true', help="every architecture of the original README's CIFAR-10 table")
@@ -177,9 +195,10 @@ def main(argv=None) -> int:
     p.add_argument('--batch_sizes', nargs='+', type=int, help="default: each preset's own (128 for --arch)"); p.add_argument('--steps', type=int, default=150)
     p.add_argument('--warmup', type=int, default=30); p.add_argument('--device', default='auto')
     p.add_argument('--modes', nargs='+', default=['classic', 'fast'], choices=['classic', 'fast'])
-    p.add_argument('--num_workers', type=int, default=8, help='classic DataLoader workers')
+    p.add_argument('--num_workers', type=int, help='classic DataLoader workers (default: 8, at most one per CPU core)')
     p.add_argument('--compile', choices=COMPILE, help="our mode's compile setting (default: the engine's choice, auto)")
     p.add_argument('--amp', choices=AMP, help="our mode's mixed precision (default: auto)")
+    p.add_argument('--channels_last', type=str2bool, help="our mode's memory format: true or false (default: the engine's choice)")
     p.add_argument('--json', help='write the results here (refuses to overwrite)')
     args = p.parse_args(argv)
     try:
@@ -191,7 +210,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"pytorch-cls-bench: interrupted{f'; the measurements so far are in {args.json}' if args.json else ''}", file=sys.stderr); return 130
     print(bench_table(res))
-    print(f"device: {res['env'].get('gpu', res['env']['cpu'])}, torch {res['env']['torch']}")
+    print(_device_line(res))
     if 'json_error' in res: print(f"pytorch-cls-bench: error: {res['json_error']}", file=sys.stderr)
     return 1 if 'json_error' in res or any('error' in r for r in res['rows']) else 0
 

@@ -1,4 +1,4 @@
-"""A short, explicit training loop: SGD with the original implementation's per-architecture defaults, per-iteration schedules, batched augmentations on the training device, bf16 / channels_last / compile on CUDA, run folders that never lose or misstate work, exact resume, and distributed training through `torchrun`.
+"""A short, explicit training loop: SGD with the original implementation's per-architecture defaults, per-iteration schedules, batched augmentations on the training device, bf16 / channels_last / compile on CUDA and channels_last / bf16 on the CPU, run folders that never lose or misstate work, exact resume, and distributed training through `torchrun`.
 
 Docs: https://pytorch-cls.github.io/pytorch_cls/engine.html.md"""
 
@@ -26,10 +26,10 @@ from .mixup import BatchMixup
 # %% auto #0
 __all__ = ['MODEL_ARGS', 'SESSION_FIELDS', 'RUN_SETTINGS', 'ARCH_DEFAULTS', 'LOADERS', 'AMP', 'COMPILE', 'OPTIMIZERS', 'COLUMNS',
            'RUN_FILES', 'TrainConfig', 'resolve', 'model_kwargs', 'RunError', 'device_availability', 'pick_device',
-           'speed_settings', 'batch_transforms', 'per_image_transforms', 'make_optimizer', 'checkpoint_state',
-           'load_checkpoint', 'check_compatible', 'env_info', 'write_metrics', 'plot_curves', 'RunStopped',
-           'NonFiniteLoss', 'RunInterrupted', 'train_epoch', 'evaluate', 'atomic_write', 'RunFolder', 'dist_setup',
-           'fit', 'load_model']
+           'cpu_bf16_units', 'speed_settings', 'batch_transforms', 'per_image_transforms', 'make_optimizer',
+           'checkpoint_state', 'load_checkpoint', 'check_compatible', 'env_info', 'write_metrics', 'plot_curves',
+           'RunStopped', 'NonFiniteLoss', 'RunInterrupted', 'train_epoch', 'evaluate', 'atomic_write', 'RunFolder',
+           'dist_setup', 'fit', 'load_model']
 
 # %% ../nbs/15_engine.ipynb #3db6e683
 MODEL_ARGS = ('layout', 'depth', 'block_type', 'base_channels', 'remove_first_relu', 'add_last_bn', 'preact_stage', 'widening_factor',
@@ -61,7 +61,7 @@ class TrainConfig:
     use_random_erasing:bool=False; random_erasing_prob:float=0.5; random_erasing_area_ratio_range:list=field(default_factory=lambda: [0.02, 0.4])
     random_erasing_min_aspect_ratio:float=0.3; random_erasing_max_attempt:int=20
     use_mixup:bool=False; mixup_alpha:float=1.0
-    # speed (CUDA; on MPS when asked; ignored on CPU)
+    # speed: 'auto' / None is the device's best (see speed_settings); explicit values always win
     amp:str='auto'; channels_last:bool|None=None; compile:str='auto'
 
 # %% ../nbs/15_engine.ipynb #7593adee
@@ -203,16 +203,29 @@ def pick_device(name:str='auto',
         raise RunError(f"--device {name}: MPS is not available here (it needs a Mac with Apple silicon, macOS 12.3 or later and a torch build with MPS); use --device cpu, or auto")
     return torch.device(kind if index is None else f'{kind}:{index}')
 
+def cpu_bf16_units(caps:dict|None=None, # as `torch.cpu.get_capabilities()` returns; default: ask this CPU
+                  ) -> bool:
+    "Whether the CPU has bf16 arithmetic (x86: AVX512-BF16 or AMX-BF16), so that bf16 autocast is faster than fp32 there"
+    if caps is None:
+        get = getattr(torch.cpu, 'get_capabilities', None)
+        if get is not None: caps = get()
+        else:  # older torch: two of the flags, asked one by one (every CPU with AMX tiles so far has AMX-BF16)
+            ask = lambda k: getattr(torch.cpu, f'_is_{k}_supported', lambda: False)()
+            caps = dict(avx512_bf16=ask('avx512_bf16'), amx_bf16=ask('amx_tile'))
+    return bool(caps.get('avx512_bf16') or caps.get('amx_bf16'))  # ARM's bf16 is not measured here: off unless asked
+
 def speed_settings(cfg:TrainConfig, device:torch.device, flops_per_image:float,
                    capability:tuple|None=None, # the GPU's compute capability; default: asked of `device`
                    world_size:int=1,           # processes training together (torchrun)
+                   cpu_bf16:bool|None=None,    # whether the CPU has bf16 units; default: `cpu_bf16_units()`
                   ) -> dict:
     "The amp dtype, channels_last and compile mode this run uses"
     asked = {'auto': None, 'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}[cfg.amp]
-    if device.type == 'mps':  # fp32, NCHW, eager unless asked (CUDA graphs do not exist there)
-        mode = 'off' if cfg.compile == 'auto' or cfg.deterministic else cfg.compile
-        return dict(amp=asked, channels_last=bool(cfg.channels_last), compile=mode)
-    if device.type != 'cuda': return dict(amp=None, channels_last=False, compile='off')
+    eager = 'off' if cfg.compile == 'auto' or cfg.deterministic else cfg.compile  # CPU and MPS: eager unless asked (no CUDA graphs)
+    if device.type == 'mps': return dict(amp=asked, channels_last=bool(cfg.channels_last), compile=eager)  # fp32, NCHW unless asked
+    if device.type == 'cpu':  # channels_last; bf16 only with bf16 units (emulated, it is slower than fp32)
+        if cfg.amp == 'auto': asked = torch.bfloat16 if (cpu_bf16_units() if cpu_bf16 is None else cpu_bf16) else None
+        return dict(amp=asked, channels_last=cfg.channels_last is not False, compile=eager)
     if capability is None: capability = torch.cuda.get_device_capability(device)
     auto = torch.bfloat16 if capability >= (8, 0) else torch.float16  # bf16 needs Ampere or later; a T4 (Colab) gets fp16
     amp = auto if cfg.amp == 'auto' else asked
@@ -296,12 +309,17 @@ def check_compatible(saved:dict, now:dict):
                             f"continue it as it was, or start a new run (another --outdir, or --overwrite)")
 
 # %% ../nbs/15_engine.ipynb #074c217e
+def _cpu_name() -> str:
+    "The CPU's model name as the CPU reports it (e.g. 'AMD EPYC'), else its architecture"
+    get = getattr(torch.cpu, 'get_capabilities', None)
+    return (get().get('cpu_name') if get is not None else None) or platform.processor() or platform.machine()
+
 def env_info(device:torch.device) -> dict:
     "Versions and hardware, for config.json and result tables"
     import torchvision
     info = dict(pytorch_cls=pytorch_cls.__version__, torch=torch.__version__, torchvision=torchvision.__version__,
-                python=platform.python_version(), platform=platform.platform(), cpu=platform.processor() or platform.machine(),
-                cpu_count=os.cpu_count(), device=str(device))
+                python=platform.python_version(), platform=platform.platform(), cpu=_cpu_name(), cpu_count=os.cpu_count(),
+                threads=torch.get_num_threads(), device=str(device))
     if device.type == 'cuda':
         info.update(cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version(), gpu=torch.cuda.get_device_name(device),
                     gpu_count=torch.cuda.device_count())
@@ -644,11 +662,12 @@ def _fit(cfg, folder, rank, world, device):
     if main:
         print(f'resuming {outdir} after epoch {start - 1}' if resuming else f'training into {outdir}')
         print(f"{cfg.arch} {model_kwargs(cfg)} on {cfg.dataset}: {config['n_params']:,} parameters, "
-              f"{flops/1e9:.3f} GFLOPs/image, {device}{f' x{world}' if world > 1 else ''}, amp={speed['amp']}, "
+              f"{flops/1e9:.3f} GFLOPs/image, {device}{f' x{world}' if world > 1 else ''}{_threads() if device.type == 'cpu' else ''}, amp={speed['amp']}, "
               f"channels_last={speed['channels_last']}, compile={speed['compile']}", flush=True)
 
+    eval_amp = None if device.type == 'cpu' else speed['amp']  # the CPU scores in fp32: the numbers any fp32 evaluation of the checkpoint gives
     if start == 1 and cfg.test_first:
-        tl, ta = evaluate(net, test_dl, amp=speed['amp'])
+        tl, ta = evaluate(net, test_dl, amp=eval_amp)
         history.append(dict(epoch=0, test_loss=tl, test_acc=ta))
         if main: print(f'epoch 0  test loss {tl:.4f} acc {100*ta:.2f}%')
     end = cfg.epochs if cfg.run_epochs is None else min(cfg.epochs, start - 1 + cfg.run_epochs)
@@ -660,7 +679,7 @@ def _fit(cfg, folder, rank, world, device):
         if world > 1:  # report the whole global batch, not just this process's share
             t = torch.tensor([trl * n, tra * n, n], dtype=torch.float64, device=device); dist.all_reduce(t)
             trl, tra, n = (t[0] / t[2]).item(), (t[1] / t[2]).item(), int(t[2].item()) // world
-        tl, ta = evaluate(net, test_dl, amp=speed['amp'])
+        tl, ta = evaluate(net, test_dl, amp=eval_amp)
         row = dict(epoch=epoch, train_loss=trl, train_acc=tra, test_loss=tl, test_acc=ta, lr=lr, epoch_time=secs,
                    train_img_per_s=n * world / secs)
         history.append(row)
@@ -678,6 +697,10 @@ def _fit(cfg, folder, rank, world, device):
     if main and end == cfg.epochs: print(f"test error at the last epoch: {100 - 100 * history[-1]['test_acc']:.2f}%")
     if writer is not None: writer.close()
     return history
+
+def _threads():
+    n = torch.get_num_threads()
+    return f" ({n} thread{'s' * (n != 1)})"
 
 def _tensorboard(outdir):
     try: from torch.utils.tensorboard import SummaryWriter

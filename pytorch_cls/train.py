@@ -47,7 +47,7 @@ FLAGS = [  # (name, type or action, help); the original implementation's flags f
     ('drop_rate', float, 'wrn/densenet dropout'), ('pyramid_alpha', int, 'pyramidnet: alpha'), ('cardinality', int, 'resnext: C'),
     ('shake_forward', str2bool, 'shake_shake'), ('shake_backward', str2bool, 'shake_shake'), ('shake_image', str2bool, 'shake_shake'),
     ('se_reduction', int, 'se_resnet_preact: r'), ('n_channels', json_list((int,)), 'vgg: stage widths'), ('n_layers', json_list((int,)), 'vgg: convs per stage'),
-    ('use_bn', str2bool, 'vgg: BatchNorm'), ('shortcut', str, "resnet: 'A' (zero-pad), 'B' (projection) or 'none'"),
+    ('use_bn', str2bool, 'vgg: BatchNorm'), ('shortcut', str, "resnet: 'A' (zero-pad), 'B' (projection) or 'none'; default: the layout's (A paper, B original)"),
     ('outdir', str, 'run folder (required)'), ('seed', int, 'random seed (17)'), ('test_first', str2bool, 'evaluate before training (true)'),
     ('epochs', int, "default: the architecture's (e.g. 160 for resnet)"), ('batch_size', int, 'global batch size'), ('optimizer', str, 'sgd or adam'), ('base_lr', float, "default: the architecture's"),
     ('weight_decay', float, "default: the architecture's"), ('momentum', float, '(0.9)'), ('nesterov', str2bool, '(true)'), ('betas', json_list(_NUM, 2), 'adam betas'),
@@ -60,8 +60,8 @@ FLAGS = [  # (name, type or action, help); the original implementation's flags f
     # ours
     ('data_dir', str, 'dataset folder (default ~/.cache/pytorch_cls/data or $PYTORCH_CLS_DATA)'), ('device', str, "auto (CUDA, else MPS, else CPU), cpu, cuda, cuda:N or mps"),
     ('resume', 'store_true', 'continue the run in --outdir (its settings are the defaults)'), ('overwrite', 'store_true', 'replace the run in --outdir (when the new one has saved an epoch)'),
-    ('loader', str, 'fast (data on the device) or classic (DataLoader)'), ('amp', str, 'auto, bf16, fp16 or off (CUDA; MPS when asked)'),
-    ('channels_last', str2bool, '(CUDA: true)'), ('compile', str, 'auto, off, default, reduce-overhead or max-autotune (CUDA; MPS when asked)'),
+    ('loader', str, 'fast (data on the device) or classic (DataLoader)'), ('amp', str, 'auto, bf16, fp16 or off (auto: bf16 on CUDA, fp16 before Ampere; bf16 on a CPU with bf16 units; off on MPS)'),
+    ('channels_last', str2bool, '(CUDA and CPU: true; MPS: false)'), ('compile', str, 'auto, off, default, reduce-overhead or max-autotune (auto: on CUDA only)'),
     ('deterministic', 'store_true', 'deterministic algorithms'), ('no_weight_decay_on_bn', 'store_true', 'no decay on BN weights and biases'),
     ('T0', int, 'sgdr: first period (epochs)'), ('T_mult', int, 'sgdr: period multiplier'), ('warmup_epochs', float, 'linear warm-up'),
     ('run_epochs', int, 'stop after this many epochs of this invocation (resume later)'), ('steps_per_epoch', int, 'cap iterations per epoch (smoke tests)'),
@@ -99,7 +99,7 @@ HELP_GROUPS = {  # the sections of --help, in order; every flag of FLAGS is in o
                               'cutout_inside', 'use_random_erasing', 'random_erasing_prob', 'random_erasing_area_ratio_range',
                               'random_erasing_min_aspect_ratio', 'random_erasing_max_attempt', 'use_mixup', 'mixup_alpha'),
     'run': ('outdir', 'seed', 'test_first', 'device', 'resume', 'overwrite', 'run_epochs', 'steps_per_epoch', 'deterministic', 'progress'),
-    'speed (CUDA; on MPS when asked)': ('amp', 'channels_last', 'compile'),
+    'speed (default: what is fastest on the device)': ('amp', 'channels_last', 'compile'),
 }
 
 def make_parser() -> argparse.ArgumentParser:
