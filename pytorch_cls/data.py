@@ -257,14 +257,23 @@ def _folder_files(root:Path, split:str, classes=None) -> list:
     layout = f"expected {root}/train/<class>/<image> and {root}/test/<class>/<image>, in any format PIL reads"
     if not d.is_dir(): raise DatasetUnavailable(f"folder dataset not found in {root}: no '{split}' folder ({layout}). Put your images there, or pass --data_dir.")
     exts = set(Image.registered_extensions())
-    found, skipped = [], []
+    found, skipped, broken, empty = [], [], [], []
     try:
         for c in sorted(d.iterdir()):
             if not c.is_dir() or c.name.startswith('.'): continue
+            n = len(found)
             for p in sorted(c.rglob('*')):
-                if p.name.startswith('.') or not p.is_file(): continue
+                if p.name.startswith('.') or p.is_dir(): continue
+                if not p.exists(): broken.append(f'{p.relative_to(root)} -> {os.readlink(p)}'); continue  # a link to nothing
                 (found if p.suffix.lower() in exts else skipped).append((p, c.name))
+            if len(found) == n: empty.append(c.name)
     except OSError as e: raise DatasetUnavailable(f"folder dataset in {root}: cannot list {d} ({e.strerror})") from None
+    if broken:
+        raise DatasetUnavailable(f"folder dataset in {root}: {len(broken)} link{'s to files that do' if len(broken) > 1 else ' to a file that does'} not exist: "
+                                 f"{'; '.join(broken[:5])}{f'; and {len(broken) - 5} more' if len(broken) > 5 else ''}. Restore the targets or remove the links.")
+    if split == 'train' and empty and len(empty) < len({c for _, c in found}) + len(empty):  # (a split with no images at all is reported below)
+        raise DatasetUnavailable(f"folder dataset in {root}: the class folder{'s' * (len(empty) > 1)} {', '.join(f'train/{c}' for c in empty)} "
+                                 f"hold{'s' * (len(empty) == 1)} no images, so {'these classes' if len(empty) > 1 else 'that class'} could never be learnt. Add images, or remove the folder.")
     if not found:
         extra = f"; {len(skipped)} file(s) with other extensions were skipped (e.g. {skipped[0][0].name}): PIL does not read them" if skipped else ''
         raise DatasetUnavailable(f"folder dataset in {root}: no images in {d}{extra} ({layout}).")
