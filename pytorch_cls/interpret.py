@@ -22,9 +22,9 @@ from .data import FAKE_MARKER, DatasetInfo, dataset_folder, dataset_info, load_a
 from .engine import COLUMNS, RunError, atomic_write, load_model, plot_curves
 
 # %% auto #0
-__all__ = ['read_run', 'describe_run', 'predict', 'Interpretation', 'cam_layer', 'grad_cam', 'show_grad_cam', 'feature_maps',
-           'show_feature_maps', 'filter_normalized_direction', 'Landscape', 'loss_landscape', 'load_run_data',
-           'plot_landscapes', 'plot_runs', 'runs_table', 'compare_runs', 'write_report', 'main', 'cli']
+__all__ = ['REPORT_FILES', 'read_run', 'describe_run', 'predict', 'Interpretation', 'cam_layer', 'grad_cam', 'show_grad_cam',
+           'feature_maps', 'show_feature_maps', 'filter_normalized_direction', 'Landscape', 'loss_landscape',
+           'load_run_data', 'plot_landscapes', 'plot_runs', 'runs_table', 'compare_runs', 'write_report', 'main', 'cli']
 
 # %% ../nbs/21_interpret.ipynb #f98c5930
 def read_run(run) -> tuple:
@@ -383,10 +383,18 @@ def compare_runs(runs:list, labels:list|None=None, title:str='') -> Table:
     return runs_table(runs, labels)
 
 # %% ../nbs/21_interpret.ipynb #7151d41f
-def write_report(run, out=None, k:int=24, device='cpu') -> list:
+REPORT_FILES = ('report_confusion.png', 'report_top_losses.png', 'report_confusion.csv', 'report_per_class.csv')
+
+def write_report(run, out=None, k:int=24, device='cpu',
+                 overwrite:bool=False, # replace a report already in `out`
+                ) -> list:
     "Write the confusion matrix (PNG, CSV), per-class accuracy (CSV) and top-loss gallery (PNG) of run `run` into `out` (default: the run folder)"
+    out = Path(out or run).expanduser()
+    if not overwrite and (old := [n for n in REPORT_FILES if (out/n).exists()]):
+        raise RunError(f"{out} already holds a report ({', '.join(old)}); pass --overwrite (overwrite=True) to replace it, or choose another --out")
     interp = Interpretation.from_run(run, device)
-    out = Path(out or run); out.mkdir(parents=True, exist_ok=True)
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise RunError(f"cannot create the report folder {out} ({e.strerror}); choose another --out") from None
     files = []
     def save_fig(fig, name):
         atomic_write(out/name, lambda p: fig.savefig(p, format='png', dpi=150, bbox_inches='tight')); plt.close(fig); files.append(out/name)
@@ -410,11 +418,12 @@ def main(argv:list|None=None) -> int:
     p.add_argument('--out', help='where to write the report (default: the run folder)')
     p.add_argument('--top_k', type=int, default=24, help='images in the top-loss gallery')
     p.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
+    p.add_argument('--overwrite', action='store_true', help='replace a report already there (e.g. after --resume trained the run further)')
     args = p.parse_args(argv)
     from pytorch_cls.data import DatasetUnavailable
     try:
         if args.top_k < 1: raise ValueError('--top_k must be at least 1')
-        for f in write_report(args.run_dir, args.out, args.top_k, args.device): print(f)
+        for f in write_report(args.run_dir, args.out, args.top_k, args.device, args.overwrite): print(f)
     except (ValueError, RunError, DatasetUnavailable) as e:
         print(f'pytorch-cls-report: error: {e}', file=sys.stderr); return 2
     return 0
