@@ -75,9 +75,9 @@ def rows_table(bench_file='bench_results.json') -> Table:
         sched = c.scheduler if c.scheduler != 'multistep' else f'step {c.milestones}x{c.lr_decay}'
         est = estimate_hours(n, bench)
         aug = '+'.join(k[4:] for k in ('use_cutout', 'use_random_erasing', 'use_mixup') if getattr(c, k)) or ''
-        out.append([n, _network(c), c.epochs, c.batch_size, c.base_lr, sched, aug, p['readme_error'] or '', p['paper_error'] or '',
-                    p['readme_time'] or '', f'{est:.1f} h' if est else ''])
-    return Table(['preset', 'network', 'epochs', 'batch', 'lr', 'schedule', 'aug', 'README %', 'paper %', 'README time', 'est. time'], out)
+        recipe = f'{c.epochs} epochs, batch {c.batch_size}, lr {c.base_lr}, {sched}' + (f', {aug}' if aug else '')
+        out.append([n, _network(c), recipe, p['readme_error'] or '', p['paper_error'] or '', p['readme_time'] or '', f'{est:.1f} h' if est else ''])
+    return Table(['preset', 'network', 'recipe', 'README %', 'paper %', 'README time', 'est. time'], out)
 
 # %% ../nbs/20_reproduce.ipynb #27d9a404
 def git_commit() -> str:
