@@ -45,7 +45,7 @@ def multistep_lr(epoch:int,           # 0-based epoch (the original's 1-based ep
                  milestones=(),       # epochs at which the rate is multiplied by `lr_decay`
                  lr_decay:float=0.1,  # gamma
                 ) -> float:
-    "base_lr * lr_decay**(number of milestones <= epoch)"
+    "`base_lr * lr_decay ** k`, k = the number of milestones <= `epoch`"
     return base_lr * lr_decay ** bisect.bisect_right(sorted(milestones), epoch)
 
 # %% ../nbs/09_lr_schedules.ipynb #4ed63f49
