@@ -14,7 +14,7 @@ import torch
 from .core import Table, count_flops, create_model
 from .data import DeviceLoader, classic_loader, dataset_info, load_arrays, write_fake_dataset
 from .engine import (AMP, COMPILE, TrainConfig, RunError, atomic_write, batch_transforms, env_info, make_optimizer, model_kwargs,
-                                per_image_transforms, pick_device, resolve, speed_settings, train_epoch, _flagged)
+                                per_image_transforms, pick_device, resolve, speed_settings, train_epoch, _flagged, _write_probe)
 from .lr_schedules import build_scheduler
 
 # %% auto #0
@@ -180,7 +180,7 @@ def _check_args(args):
         j = Path(args.json).expanduser()
         if j.exists(): raise ValueError(f'{args.json} exists; choose another --json path')
         if not j.parent.is_dir(): raise ValueError(f'--json {args.json}: the folder {j.parent} does not exist; create it first')
-        try: fd, t = tempfile.mkstemp(dir=j.parent, prefix='.write-test-'); os.close(fd); os.unlink(t)
+        try: _write_probe(j.parent)
         except OSError as e: raise ValueError(f'--json {args.json}: cannot write in {j.parent} ({e.strerror})') from None
 
 def main(argv=None) -> int:

@@ -270,8 +270,8 @@ def _folder_files(root:Path, split:str, classes=None) -> list:
     except OSError as e: raise DatasetUnavailable(f"folder dataset in {root}: cannot list {d} ({e.strerror})") from None
     if broken:
         raise DatasetUnavailable(f"folder dataset in {root}: {len(broken)} link{'s to files that do' if len(broken) > 1 else ' to a file that does'} not exist: "
-                                 f"{'; '.join(broken[:5])}{f'; and {len(broken) - 5} more' if len(broken) > 5 else ''}. Restore the targets or remove the links.")
-    if split == 'train' and empty and len(empty) < len({c for _, c in found}) + len(empty):  # (a split with no images at all is reported below)
+                                 f"{_first(broken)}. Restore the targets or remove the links.")
+    if split == 'train' and empty and found:  # (a split with no images at all is reported below)
         raise DatasetUnavailable(f"folder dataset in {root}: the class folder{'s' * (len(empty) > 1)} {', '.join(f'train/{c}' for c in empty)} "
                                  f"hold{'s' * (len(empty) == 1)} no images, so {'these classes' if len(empty) > 1 else 'that class'} could never be learnt. Add images, or remove the folder.")
     if not found:
@@ -296,10 +296,14 @@ def _read_image(path:Path, mode:str, size:int) -> np.ndarray:
     a = np.array(im)
     return a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
 
+def _first(items:list, k:int=5) -> str:
+    "The first `k` of `items` for a message, and how many more there are"
+    return '; '.join(items[:k]) + (f'; and {len(items) - k} more' if len(items) > k else '')
+
 def _cannot_read(root, bad:list):
     n = len(bad)
     return DatasetUnavailable(f"folder dataset in {root}: {n} file{'s' * (n > 1)} cannot be read as image{'s' * (n > 1)}: "
-                              f"{'; '.join(bad[:5])}{f'; and {n - 5} more' if n > 5 else ''}. Remove or replace {'them' if n > 1 else 'it'}.")
+                              f"{_first(bad)}. Remove or replace {'them' if n > 1 else 'it'}.")
 
 # %% ../nbs/14_data.ipynb #719c820b
 def read_folder(data_dir) -> dict:

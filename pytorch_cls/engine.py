@@ -203,15 +203,17 @@ def pick_device(name:str='auto',
         raise RunError(f"--device {name}: MPS is not available here (it needs a Mac with Apple silicon, macOS 12.3 or later and a torch build with MPS); use --device cpu, or auto")
     return torch.device(kind if index is None else f'{kind}:{index}')
 
+def _cpu_capabilities() -> dict:
+    "The CPU's feature flags and name as torch reports them (older torch: the two bf16 flags, asked one by one)"
+    get = getattr(torch.cpu, 'get_capabilities', None)
+    if get is not None: return get()
+    ask = lambda k: getattr(torch.cpu, f'_is_{k}_supported', lambda: False)()
+    return dict(avx512_bf16=ask('avx512_bf16'), amx_bf16=ask('amx_tile'))  # every CPU with AMX tiles so far has AMX-BF16
+
 def cpu_bf16_units(caps:dict|None=None, # as `torch.cpu.get_capabilities()` returns; default: ask this CPU
                   ) -> bool:
     "Whether the CPU has bf16 arithmetic (x86: AVX512-BF16 or AMX-BF16), so that bf16 autocast is faster than fp32 there"
-    if caps is None:
-        get = getattr(torch.cpu, 'get_capabilities', None)
-        if get is not None: caps = get()
-        else:  # older torch: two of the flags, asked one by one (every CPU with AMX tiles so far has AMX-BF16)
-            ask = lambda k: getattr(torch.cpu, f'_is_{k}_supported', lambda: False)()
-            caps = dict(avx512_bf16=ask('avx512_bf16'), amx_bf16=ask('amx_tile'))
+    caps = _cpu_capabilities() if caps is None else caps
     return bool(caps.get('avx512_bf16') or caps.get('amx_bf16'))  # ARM's bf16 is not measured here: off unless asked
 
 def speed_settings(cfg:TrainConfig, device:torch.device, flops_per_image:float,
@@ -311,8 +313,7 @@ def check_compatible(saved:dict, now:dict):
 # %% ../nbs/15_engine.ipynb #074c217e
 def _cpu_name() -> str:
     "The CPU's model name as the CPU reports it (e.g. 'AMD EPYC'), else its architecture"
-    get = getattr(torch.cpu, 'get_capabilities', None)
-    return (get().get('cpu_name') if get is not None else None) or platform.processor() or platform.machine()
+    return _cpu_capabilities().get('cpu_name') or platform.processor() or platform.machine()
 
 def env_info(device:torch.device) -> dict:
     "Versions and hardware, for config.json and result tables"
@@ -434,6 +435,10 @@ def atomic_write(path:Path, write):
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
 
+def _write_probe(folder:Path):
+    "Create and remove a file in `folder`: OSError if that is not allowed"
+    fd, t = tempfile.mkstemp(dir=folder, prefix='.write-test-'); os.close(fd); os.unlink(t)
+
 RUN_FILES = ('config.json', 'metrics.csv', 'curves.png', 'checkpoint.pth')
 _RESULTS = ('checkpoint.pth', 'metrics.csv', 'curves.png')  # present once an epoch has been saved
 
@@ -473,8 +478,7 @@ class RunFolder:
         self._fd = fd
 
     def _probe(self):
-        try:
-            fd, t = tempfile.mkstemp(dir=self.path, prefix='.write-test-'); os.close(fd); os.unlink(t)
+        try: _write_probe(self.path)
         except OSError as e: raise RunError(f'cannot write in the run folder {self.path} ({e.strerror}); choose another --outdir') from None
 
     def _inspect(self, resume, overwrite):
