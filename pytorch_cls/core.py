@@ -8,6 +8,7 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/core.html.md"""
 from __future__ import annotations
 import importlib, inspect, math, os, re
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -22,7 +23,7 @@ from torch.utils.flop_counter import FlopCounterMode
 __all__ = ['MODEL_MODULES', 'LAYOUTS', 'PAGE_WIDTH', 'STYLE', 'SHAPES', 'CIFAR10_CLASSES', 'init_cnn', 'check_positive',
            'check_prob', 'check_number', 'Net', 'Variant', 'register_model', 'register_variant', 'list_models',
            'get_variant', 'create_model', 'check_layout', 'load_by_order', 'count_params', 'count_flops', 'Table',
-           'model_summary', 'use_style', 'fit_width', 'zoo', 'plot_zoo', 'Block', 'draw_block', 'draw_blocks',
+           'model_summary', 'house_style', 'fit_width', 'zoo', 'plot_zoo', 'Block', 'draw_block', 'draw_blocks',
            'default_data_dir', 'draw_shape', 'Samples', 'sample_images', 'show_images']
 
 # %% ../nbs/13_core.ipynb #11c1ed60
@@ -206,9 +207,13 @@ STYLE = {'figure.dpi': 100, 'figure.figsize': (6.0, 3.5), 'font.size': 10, 'axes
          'xtick.labelsize': 9, 'ytick.labelsize': 9, 'legend.fontsize': 9, 'figure.titlesize': 11,
          'axes.spines.top': False, 'axes.spines.right': False}
 
-def use_style():
-    "Apply the house plotting style: figures that fit the page column, text of at least 9 pt"
+@contextmanager
+def house_style():
+    "Draw the figures made inside in the house style (page-wide at most, text of at least 9 pt); restore only these settings"
+    old = {k: plt.rcParams[k] for k in STYLE}
     plt.rcParams.update(STYLE)
+    try: yield
+    finally: plt.rcParams.update(old)
 
 def fit_width(width:float, height:float) -> tuple:
     "A figure size (inches) no wider than `PAGE_WIDTH`, keeping the aspect ratio"
@@ -264,7 +269,7 @@ def plot_zoo(input_size=(3, 32, 32)):
         with torch.device('meta'): pts.append((name, v.arch, count_params(create_model(name, in_channels=input_size[0])), err))
     archs = list(dict.fromkeys(a for _, a, _, _ in pts))
     colors = [f'C{archs.index(a)}' for _, a, _, _ in pts]
-    with plt.rc_context(STYLE):
+    with house_style():
         fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 7))
         for i, arch in enumerate(archs):
             sel = [q for q in pts if q[1] == arch]
@@ -357,7 +362,7 @@ def draw_blocks(*blocks:Block, max_width:float=PAGE_WIDTH):
     title = 0.3  # inches above each row for the titles
     heights = [max(ext[i][1] for i in r) + title for r in rows]
     W, H = max(sum(ext[i][0] for i in r) for r in rows), sum(heights)
-    with plt.rc_context(STYLE):
+    with house_style():
         fig, top = plt.figure(figsize=(W, H)), H
         for r, rh in zip(rows, heights):
             x = 0.
@@ -439,7 +444,7 @@ def show_images(images:torch.Tensor, # (N, C, H, W) uint8, or float in [0, 1]
     if images.dtype == torch.uint8: images = images.float() / 255
     n = len(images); ncols = min(ncols, n); nrows = math.ceil(n / ncols)
     scale = min(scale, PAGE_WIDTH / (ncols + (1.0 if row_titles else 0)))
-    with plt.rc_context(STYLE):
+    with house_style():
         fig, axs = plt.subplots(nrows, ncols, squeeze=False, figsize=((ncols + (1.0 if row_titles else 0)) * scale,
                                                                       nrows * scale * (1.25 if titles else 1) + (0.3 if suptitle else 0)))
         for i, ax in enumerate(axs.flat):

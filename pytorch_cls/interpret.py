@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import PAGE_WIDTH, STYLE, Table, default_data_dir
+from .core import PAGE_WIDTH, Table, default_data_dir, house_style
 from .data import FAKE_MARKER, DatasetInfo, dataset_folder, dataset_info, load_arrays, normalize
 from .engine import COLUMNS, RunError, atomic_write, load_model, plot_curves
 
@@ -127,7 +127,7 @@ class Interpretation:
         keep = ((cm.sum(0) + cm.sum(1)) > 0).nonzero()[:, 0]  # classes with no images and no predictions are left out
         cm, share, names = cm[keep][:, keep], share[keep][:, keep], [self.classes[i] for i in keep]
         k = len(names)
-        with plt.rc_context(STYLE):
+        with house_style():
             side = min(PAGE_WIDTH * 0.7, 1.0 + 0.5 * k)
             fig, ax = plt.subplots(figsize=(side + 1.4, side))
             im = ax.imshow(share.numpy(), cmap='Blues', vmin=0, vmax=1)
@@ -159,7 +159,7 @@ def _gallery(images, titles, ncols, suptitle, overlays=None, cmap='jet'):
     w = PAGE_WIDTH / ncols if ncols >= 5 else min(1.6, PAGE_WIDTH / ncols)
     suptitle = _wrap(suptitle or '')
     top = 0.15 + 0.19 * (suptitle.count('\n') + 1) if suptitle else 0  # inches for the title's lines
-    with plt.rc_context(STYLE):
+    with house_style():
         fig, axs = plt.subplots(nrows, ncols, squeeze=False, figsize=(w * ncols, nrows * (w + 0.5) + top))
         for i, ax in enumerate(axs.flat):
             ax.axis('off')
@@ -240,7 +240,7 @@ def show_feature_maps(model:nn.Sequential, image:torch.Tensor, # one uint8 image
     W, left, label, top = PAGE_WIDTH - 0.2, 1.25, 0.9, (0.55 if suptitle else 0.15)  # inches: input column, row labels, title
     cell = (W - left - label) / n
     H = top + len(maps) * cell + 0.05
-    with plt.rc_context(STYLE):
+    with house_style():
         fig = plt.figure(figsize=(W, H))
         ax = fig.add_axes([0.02 / W, (H - top - 1.1) / H, 1.1 / W, 1.1 / H]); ax.axis('off')
         img = image.permute(1, 2, 0).numpy()
@@ -319,7 +319,7 @@ def plot_landscapes(landscapes:dict, # {label: Landscape}, all 1-D or all 2-D, o
                     suptitle:str='', levels:int=15):
     "1-D: the loss curves on one chart (and accuracy); 2-D: a contour map per network, on shared contour levels"
     ls = list(landscapes.values())
-    with plt.rc_context(STYLE):
+    with house_style():
         if ls[0].betas is None:
             fig, (ax, ax2) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2))
             for i, (k, l) in enumerate(landscapes.items()):
@@ -345,7 +345,7 @@ def plot_landscapes(landscapes:dict, # {label: Landscape}, all 1-D or all 2-D, o
 def plot_runs(runs:list, labels:list|None=None, title:str=''):
     "Test error (%) and loss (test solid, training dashed) per epoch of the run folders `runs`"
     labels = labels or [Path(r).name for r in runs]
-    with plt.rc_context(STYLE):
+    with house_style():
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2))
         for i, (r, lab) in enumerate(zip(runs, labels)):
             _, h = read_run(r)

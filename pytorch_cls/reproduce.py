@@ -11,7 +11,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
-from .core import STYLE, Table, count_params, create_model, use_style
+from .core import Table, count_params, create_model, house_style
 from .engine import TrainConfig, fit, resolve, model_kwargs, env_info, pick_device
 from .presets import PRESETS
 
@@ -119,7 +119,7 @@ def plot_results(results='results.jsonl', presets=None):
     recs = [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
     recs = [r for r in recs if presets is None or r['preset'] in presets]
     if not recs: return None
-    with plt.rc_context(STYLE):
+    with house_style():
         fig, ax = plt.subplots(figsize=(6, 3.5))
         for r in recs: ax.plot(*zip(*r['curve']), marker='o' if len(r['curve']) < 20 else None, label=f"{r['preset']}, seed {r['seed']}")
         ax.set(xlabel='epoch', ylabel='test error (%)'); ax.legend(); fig.tight_layout()
