@@ -6,7 +6,7 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/core.html.md"""
 
 # %% ../nbs/13_core.ipynb #9024fb22
 from __future__ import annotations
-import importlib, inspect, math, os, re
+import difflib, importlib, inspect, math, os, re
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -114,6 +114,14 @@ def get_variant(name:str) -> Variant:
     if name not in _VARIANTS: raise ValueError(f"unknown variant {name!r}; allowed: {', '.join(sorted(_VARIANTS))}")
     return _VARIANTS[name]
 
+def _did_you_mean(name:str) -> str:
+    "' (did you mean ...?)' for a model name written with other underscores or case, e.g. a preset's 'wrn_28_10' for 'wrn28_10'"
+    key = lambda n: n.replace('_', '').replace('-', '').lower()
+    same = [n for n in list(_FAMILIES) + list(_VARIANTS) if key(n) == key(str(name))]
+    if same: return f' (did you mean {same[0]!r}? Preset names such as wrn_28_10_cutout16 are for pytorch-cls-train --preset)'
+    near = difflib.get_close_matches(str(name), list(_FAMILIES) + list(_VARIANTS), n=1)
+    return f' (did you mean {near[0]!r}?)' if near else ''
+
 def create_model(arch:str, # a family (the original `--arch`) or a named variant
                  **kwargs) -> nn.Module:
     "Build the network `arch` with the family's keyword arguments (`depth`, `block_type`, ..., `num_classes`, `in_channels`)"
@@ -126,7 +134,8 @@ def create_model(arch:str, # a family (the original `--arch`) or a named variant
             raise ValueError(f"{arch} fixes {k}={pinned!r} (got {got!r}); build create_model({v.arch!r}, {k}=...) to change it")
         arch, kwargs = v.arch, {**v.kwargs, **kwargs}
     if arch not in _FAMILIES:
-        raise ValueError(f"unknown model {arch!r}; families: {', '.join(sorted(_FAMILIES))}; variants: {', '.join(sorted(_VARIANTS))}")
+        raise ValueError(f"unknown model {arch!r}{_did_you_mean(arch)}; families: {', '.join(sorted(_FAMILIES))}; "
+                         f"variants: {', '.join(sorted(_VARIANTS))}")
     cls = _FAMILIES[arch]
     allowed = _family_args(cls)
     bad = [k for k in kwargs if k not in allowed]
