@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm.auto import tqdm
 
 from .core import (CIFAR10_CLASSES, PAGE_WIDTH, SHAPES, Table, count_params, default_data_dir,
                               draw_shape, house_style)
@@ -89,53 +90,73 @@ def small_data(n_train:int=5000, n_test:int=1000,
 
 # %% ../nbs/recipe.ipynb #b2bd749d
 def _amp(device, amp):
+    "'auto': bf16 on a GPU, and on a CPU with bf16 units (elsewhere bf16 is emulated, slower than fp32)"
     if amp != 'auto': return amp
-    if device.type == 'cuda': return torch.bfloat16
-    return torch.bfloat16 if device.type == 'cpu' and cpu_bf16_units() else None
+    return torch.bfloat16 if device.type == 'cuda' or (device.type == 'cpu' and cpu_bf16_units()) else None
+
+def _loaders(data, batch_size, seed, device):
+    "Training batches (cropped, flipped, normalised), and both sets in eval form (normalised only)"
+    kw = dict(info=data.info, device=device, channels_last=device.type != 'mps')
+    train = DeviceLoader(data.train_x, data.train_y, batch_size=batch_size, train=True, seed=seed, **kw)
+    if len(train) == 0: raise ValueError(f'batch_size {batch_size} is larger than the {len(data.train_x)} training images')
+    return (train, DeviceLoader(data.train_x, data.train_y, batch_size=500, train=False, **kw),
+            DeviceLoader(data.test_x, data.test_y, batch_size=500, train=False, **kw))
 
 @torch.no_grad()
 def score(model:nn.Module, loader, amp=None) -> tuple:
-    "Mean cross-entropy and accuracy of `model` in eval mode over `loader`"
+    "Mean cross-entropy and accuracy of `model`, in eval mode, over `loader`"
     model.eval()
     loss, correct, n = 0., 0, 0
     for x, y in loader:
-        with torch.autocast(x.device.type, dtype=amp, enabled=amp is not None): out = model(x).float()
-        loss += F.cross_entropy(out, y, reduction='sum').item(); correct += (out.argmax(1) == y).sum().item(); n += len(y)
+        with torch.autocast(x.device.type, dtype=amp, enabled=amp is not None):
+            out = model(x).float()
+        loss += F.cross_entropy(out, y, reduction='sum').item()
+        correct += (out.argmax(1) == y).sum().item(); n += len(y)
     return loss / n, correct / n
+
+def _last_line(label, h):
+    r = h[-1]
+    return (f"{label or 'run'}: {len(h)} epochs in {sum(x['seconds'] for x in h):.0f} s; training loss "
+            f"{r['train_loss']:.3f}, training error {100 - 100 * r['train_acc']:.1f}%, "
+            f"test error {100 - 100 * r['test_acc']:.1f}%")
 
 def train(model:nn.Module, data:SmallData, *,
           epochs:int=10, batch_size:int=128,
           lr:float=0.1, momentum:float=0.9, weight_decay:float=5e-4,
-          schedule:str='cosine',   # 'cosine', 'multistep' (x0.1 at 50% and 75%), or 'none'
-          tfms=(),                 # batch augmentations after crop + flip, e.g. BatchCutout(16)
-          seed:int=0, amp='auto',  # 'auto': bf16 where the device computes it fast, else fp32
-          label:str='', verbose:bool=True) -> list:
-    "Train `model` with the recipe every page assumes; one row per epoch: losses and accuracies, the rate, the time"
+          schedule:str='cosine', # 'cosine', 'multistep' (x0.1 at 1/2 and 3/4) or 'none'
+          tfms=(),               # batch augmentations after crop + flip, e.g. BatchCutout(16)
+          seed:int=0,            # the order of the images and every random draw
+          amp='auto',            # bf16 where the device is fast at it, else fp32
+          label:str='',          # names the run in the progress bar and the last line
+          verbose:bool=True) -> list:
+    "Train `model` on `data` with the recipe; one row per epoch: losses, accuracies, rate, time"
     dev = next(model.parameters()).device
-    amp, cl = _amp(dev, amp), dev.type != 'mps'
-    model.to(memory_format=torch.channels_last if cl else torch.contiguous_format)
-    kw = dict(info=data.info, device=dev, channels_last=cl)
-    train_dl = DeviceLoader(data.train_x, data.train_y, batch_size=batch_size, train=True, seed=seed, **kw)
-    clean_dl = DeviceLoader(data.train_x, data.train_y, batch_size=500, train=False, **kw)  # no augmentation
-    test_dl = DeviceLoader(data.test_x, data.test_y, batch_size=500, train=False, **kw)
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)
-    sched = build_scheduler(opt, scheduler=schedule, epochs=epochs, iters_per_epoch=len(train_dl),
-                            milestones=[epochs // 2, epochs * 3 // 4] if schedule == 'multistep' else ())
+    amp = _amp(dev, amp)
+    model.to(memory_format=torch.channels_last if dev.type != 'mps' else torch.contiguous_format)
+    train_dl, clean_dl, test_dl = _loaders(data, batch_size, seed, dev)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, nesterov=True,
+                          weight_decay=weight_decay)
+    steps = [epochs // 2, epochs * 3 // 4] if schedule == 'multistep' else ()
+    sched = build_scheduler(opt, scheduler=schedule, epochs=epochs,
+                            iters_per_epoch=len(train_dl), milestones=steps)
     torch.manual_seed(seed)  # the draws of `tfms`
     history = []
-    for epoch in range(1, epochs + 1):
-        model.train(); t0 = time.perf_counter(); rate = opt.param_groups[0]['lr']
-        for x, y in train_dl:
+    for epoch in tqdm(range(1, epochs + 1), desc=label, leave=False, disable=not verbose):
+        model.train()
+        t0, rate = time.perf_counter(), opt.param_groups[0]['lr']
+        for x, y in train_dl:  # cropped, flipped and normalised by the loader
             for t in tfms: x, y = t(x, y)
-            with torch.autocast(dev.type, dtype=amp, enabled=amp is not None): out = model(x)
-            loss = F.cross_entropy(out.float(), y)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+            with torch.autocast(dev.type, dtype=amp, enabled=amp is not None):
+                loss = F.cross_entropy(model(x).float(), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()  # the rate changes every iteration
         secs = time.perf_counter() - t0
         (trl, tra), (tel, tea) = score(model, clean_dl, amp), score(model, test_dl, amp)
-        history.append(dict(epoch=epoch, lr=rate, train_loss=trl, train_acc=tra, test_loss=tel, test_acc=tea, seconds=secs))
-        if verbose:
-            print(f'{label + "  " if label else ""}epoch {epoch}/{epochs}  train loss {trl:.3f} acc {100 * tra:.1f}%  '
-                  f'test loss {tel:.3f} acc {100 * tea:.1f}%  {secs:.1f} s', flush=True)
+        history.append(dict(epoch=epoch, lr=rate, train_loss=trl, train_acc=tra,
+                            test_loss=tel, test_acc=tea, seconds=secs))
+    if verbose: print(_last_line(label, history), flush=True)
     return history
 
 # %% ../nbs/recipe.ipynb #1e76b38f

@@ -103,10 +103,14 @@ def stdout_text(outs) -> str:
 
 
 class TimedClient(NotebookClient):
-    "An nbclient that records when each output of a cell arrived, to find cells that stay silent for long"
+    "An nbclient that records when each output (or widget update) of a cell arrived, to find cells that stay silent for long"
     def output(self, outs, msg, display_id, cell_index):
         self.times.setdefault(cell_index, []).append(time.monotonic())
         return super().output(outs, msg, display_id, cell_index)
+
+    def handle_comm_msg(self, outs, msg, cell_index):  # a progress bar's update counts as speaking
+        self.times.setdefault(cell_index, []).append(time.monotonic())
+        return super().handle_comm_msg(outs, msg, cell_index)
 
 
 def first_line(src: str) -> str:
