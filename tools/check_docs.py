@@ -3,7 +3,11 @@
 
 Fails (exit 1, one line per problem) when:
 - a concept page (00-12) does not show the source of a class it exports (use `#| exports`, not `#| export`),
-  or has no "Exercises" section;
+  has no "Exercises" section, or has no experiment (a `compare(` call in a `#| slow` cell: the paper's claim
+  shown on images, see the recipe page);
+- a shown code line is longer than 88 characters (the docs' code column cuts it off): lines of `#| exports` cells
+  and of visible code cells count; hidden cells, `#| export` cells (the site shows only their signature) and
+  `#| echo: false` cells do not;
 - a page mentions `seed-spec`, `../shared` or a path outside the repository, or speaks of the original
   implementation as "the seed";
 - a page that mentions the original implementation never links it;
@@ -29,6 +33,7 @@ LEAKS = re.compile(r'seed-spec|\.\./shared|/work/|\]\(\.\./\.\.')
 SEED_AS_ORIGINAL = re.compile(r"\b(the seed\b(?! (of|for|value|argument|flag|and))|seed's|seed (implementation|README|code|repository|network))", re.I)
 NOTEBOOK_NN = re.compile(r'\bnotebooks? \d\d\b', re.I)
 LINK = re.compile(r'(?<!!)\[[^\]]*\]\(([^)\s]+)\)')
+MAX_LINE = 88  # characters of a shown code line
 
 
 def _src(c): return ''.join(c['source']) if isinstance(c['source'], list) else c['source']
@@ -66,9 +71,22 @@ def _output_text(c):
         if md: out.append(''.join(md) if isinstance(md, list) else md)
     return '\n'.join(out)
 
+def _long_lines(src):
+    "Lines of a shown cell longer than MAX_LINE characters (cell directives do not show)"
+    return [l for l in src.splitlines() if len(l) > MAX_LINE and not re.match(r'^\s*#\|', l)]
+
+def _has_experiment(nb):
+    "Whether a `#| slow` cell of `nb` calls `compare(`"
+    return any(c['cell_type'] == 'code' and 'slow' in _directives(_src(c)) and re.search(r'\bcompare\(', _src(c))
+               for c in nb['cells'])
+
 def check_page(name, proc_nb, src_nb, nbs_dir):
     "Problems of one page: `proc_nb` as processed for the docs, `src_nb` the notebook it came from"
     probs, cells = [], proc_nb['cells']
+    src_index = {c['id']: k for k, c in enumerate(src_nb['cells']) if c.get('id')}
+    def where(i):  # the cell's index in the notebook (as `nbtool` counts), else in the processed page
+        k = src_index.get(cells[i].get('id'))
+        return f'cell {k}' if k is not None else f'processed cell {i}'
     md = '\n'.join(_src(c) for c in cells if c['cell_type'] in ('markdown', 'raw'))
     text = md + '\n' + '\n'.join(_src(c) + '\n' + _output_text(c) for c in cells if c['cell_type'] == 'code')
     for m in sorted(set(LEAKS.findall(text))): probs.append(f'mentions {m!r}, which a reader does not have')
@@ -83,13 +101,18 @@ def check_page(name, proc_nb, src_nb, nbs_dir):
         if path and not (nbs_dir / path).exists(): probs.append(f'links {target!r}, which does not exist')
     for i, c in enumerate(cells):
         for w in _png_widths(c):
-            if w > PAGE_PX: probs.append(f'cell {i}: a saved image is {w} px wide, more than the page column ({PAGE_PX} px at 2x); draw it at most PAGE_WIDTH inches wide')
-        if 'interactive(children=' in _output_text(c): probs.append(f'cell {i}: a saved output holds interactive(children=...): save the static figure, not the widget')
+            if w > PAGE_PX: probs.append(f'{where(i)}: a saved image is {w} px wide, more than the page column ({PAGE_PX} px at 2x); draw it at most PAGE_WIDTH inches wide')
+        if 'interactive(children=' in _output_text(c): probs.append(f'{where(i)}: a saved output holds interactive(children=...): save the static figure, not the widget')
+        if c['cell_type'] == 'code' and _visible(c) and (long := _long_lines(_src(c))):
+            first = long[0].strip()
+            probs.append(f'{where(i)}: {len(long)} shown code line(s) longer than {MAX_LINE} characters '
+                         f'(the longest {max(map(len, long))}), e.g. {first[:60]!r}...')
     if CONCEPT.match(name):
         shown = '\n'.join(_src(c) for c in cells if c['cell_type'] == 'code' and _visible(c))
         for cls in _exported_classes(src_nb):
             if not re.search(rf'^class {cls}\b', shown, re.M): probs.append(f'does not show the source of class {cls} (make its cell `#| exports`)')
         if not re.search(r'^#+\s+Exercises', md, re.M): probs.append('has no "Exercises" section')
+        if not _has_experiment(src_nb): probs.append('has no experiment: no `#| slow` cell calls compare(...) (see the recipe page)')
     src_md = '\n'.join(_src(c) for c in src_nb['cells'] if c['cell_type'] == 'markdown')
     for target in sorted({t for t in LINK.findall(src_md) if t.startswith(SITE)}):
         probs.append(f'links the docs site absolutely ({target}): link the notebook relatively')
@@ -132,8 +155,12 @@ def self_test():
         return dict(output_type='display_data', metadata={}, data={'image/png': base64.b64encode(b).decode(), 'text/plain': 'fig'})
     def page():
         proc = [md(f'# Demo\n\nAs in [the original implementation]({ORIGINAL}); see [ResNet](00_resnet.ipynb).'),
-                code('#| code-fold: show\nclass Demo: pass'), code('fig', [png(1600)]), md('## Exercises\n\n1. Try it.')]
-        src = [code('#| exports\nclass Demo: pass'), code('#| gpu\nif torch.cuda.is_available(): x = torch.ones(1).cuda()')]
+                code('#| code-fold: show\n#| exports: true\nclass Demo: pass  # ' + 'x' * 64), code('fig', [png(1600)]),
+                code('#| echo: false\n#| output: asis\nshow_doc(' + 'x' * 100 + ')'),  # not shown: exempt
+                md('## Exercises\n\n1. Try it.')]
+        src = [code('#| exports\nclass Demo: pass'), code('#| gpu\nif torch.cuda.is_available(): x = torch.ones(1).cuda()'),
+               code('#| slow\nres = compare(runs, data, epochs=15)'),
+               code('#| hide\n' + 'y' * 100), code('#| export\ndef _f(): return ' + 'z' * 100)]  # hidden, not shown: exempt
         return dict(cells=proc), dict(cells=src)
     def plant(f):
         def g(proc, src): f(proc, src); return proc, src
@@ -151,6 +178,9 @@ def self_test():
                                                                           data={'text/plain': 'interactive(children=(FloatSlider(value=0.5),))'})]))), 'interactive(children='),
         ('hidden class source', plant(lambda p, s: p['cells'].__setitem__(1, code('#| echo: false\nclass Demo: pass'))), 'class Demo'),
         ('no exercises', plant(lambda p, s: p['cells'].pop()), 'Exercises'),
+        ('a long shown line', plant(lambda p, s: p['cells'].append(code('x = ' + '1 + ' * 22 + '1'))), 'longer than 88'),
+        ('a long line in a shown export', plant(lambda p, s: p['cells'].__setitem__(1, code('#| exports: true\nclass Demo:\n    "' + 'd' * 90 + '"'))), 'longer than 88'),
+        ('no experiment', plant(lambda p, s: s['cells'].__setitem__(2, code('res = compare(runs, data, epochs=15)'))), 'no experiment'),
         ('an unguarded gpu cell', plant(lambda p, s: s['cells'].append(code('#| gpu\nx = torch.ones(1).cuda()'))), 'torch.cuda.is_available()'),
     ]
     tmp = Path(tempfile.mkdtemp())
