@@ -13,8 +13,9 @@ import torch
 
 from .core import Table, count_flops, create_model
 from .data import DeviceLoader, classic_loader, dataset_info, load_arrays, write_fake_dataset
-from .engine import (AMP, COMPILE, TrainConfig, RunError, atomic_write, batch_transforms, env_info, make_optimizer, model_kwargs,
-                                per_image_transforms, pick_device, resolve, speed_settings, train_epoch, _flagged, _write_probe)
+from .engine import (TrainConfig, RunError, atomic_write, batch_transforms, cpu_threads, env_info, make_optimizer, model_kwargs,
+                                per_image_transforms, pick_device, resolve, speed_settings, train_epoch, _create, _write_probe, _MAX_WORKERS)
+from .train import bench_parser
 from .lr_schedules import build_scheduler
 
 # %% auto #0
@@ -80,16 +81,26 @@ def benchmark(configs:list, # (name, dict of TrainConfig settings) pairs: model,
               num_workers:int|None=None, # the classic loader's workers; default: 8, at most one per CPU core
               data_dir=None, verbose:bool=True,
               json_path=None, # if given, the results so far are written here (atomically) after every measurement
+              threads:int|None=None, # CPU threads; default: one per free core, as `fit` decides (`cpu_threads`)
              ) -> dict:
     "Measure every configuration at every batch size in every mode; returns rows plus the environment"
     dev = pick_device(device)
+    before = torch.get_num_threads()
+    try:
+        n, why = cpu_threads(threads) if dev.type == 'cpu' else (before, '')
+        torch.set_num_threads(n)
+        if verbose and dev.type == 'cpu': print(f"{n} CPU thread{'s' * (n != 1)}{': ' + why if why else ''}", flush=True)
+        return _benchmark(configs, batch_sizes, steps, warmup, dev, modes, num_workers, data_dir, verbose, json_path, why)
+    finally: torch.set_num_threads(before)
+
+def _benchmark(configs, batch_sizes, steps, warmup, dev, modes, num_workers, data_dir, verbose, json_path, why):
     if num_workers is None: num_workers = min(8, _cores())
     runs = [(name, resolve(TrainConfig(**{**settings, 'outdir': '-', **({'batch_size': bs} if bs else {})})))
             for name, settings in configs for bs in (batch_sizes or [None])]
     info = dataset_info('CIFAR10')
     for name, cfg in runs:  # every network is built once before anything is measured: a bad setting fails now, not after an hour
-        try: count_flops(create_model(cfg.arch, num_classes=info.num_classes, **model_kwargs(cfg)), info.input_size)
-        except ValueError as e: raise ValueError(f'{name}: {_flagged(str(e))}') from None
+        try: count_flops(_create(cfg, info.num_classes, info.in_channels), info.input_size)
+        except (ValueError, RunError) as e: raise type(e)(f'{name}: {e}') from None
     tmp = None
     if data_dir is None:  # synthetic CIFAR-10-format data, large enough for warm-up and timed steps; removed at the end
         n = max(cfg.batch_size for _, cfg in runs) * (steps + warmup + 2)
@@ -102,15 +113,16 @@ def benchmark(configs:list, # (name, dict of TrainConfig settings) pairs: model,
         if tmp is not None:
             try: data_dir = write_fake_dataset('CIFAR10', tmp/'data', n_train=n, n_test=10)
             except OSError as e: raise RunError(f'cannot write the synthetic data in {tmp} ({e.strerror}); point TMPDIR at another disk') from None
-        return _measure(runs, Path(data_dir), dev, steps, warmup, modes, num_workers, verbose, json_path)
+        return _measure(runs, Path(data_dir), dev, steps, warmup, modes, num_workers, verbose, json_path, why)
     finally:
         if tmp is not None: shutil.rmtree(tmp, ignore_errors=True)
 
-def _measure(runs, data_dir, dev, steps, warmup, modes, num_workers, verbose, json_path):
-    result = dict(rows=[], env=env_info(dev), steps=steps, warmup=warmup, load=[_load(), None])  # the load average before and after
+def _measure(runs, data_dir, dev, steps, warmup, modes, num_workers, verbose, json_path, why=''):
+    result = dict(rows=[], env=env_info(dev), steps=steps, warmup=warmup, load=[_load(), None], threads=why)  # the load average before and after
     for name, cfg in runs:
         bs, res = cfg.batch_size, {}
         for m in modes:
+            if verbose: print(f'{name} batch {bs}: {m} pipeline, {warmup} warm-up and {steps} timed steps ...', flush=True)
             try: res[m] = bench_mode(m, cfg, data_dir, device=dev, steps=steps, warmup=warmup, num_workers=num_workers)
             except Exception as e:  # out of memory, a compiler error...: recorded as a miss, and the next measurement runs
                 res[m] = dict(mode=m, arch=cfg.arch, model=model_kwargs(cfg), batch_size=bs, error=f'{type(e).__name__}: {e}'[:300])
@@ -127,7 +139,8 @@ def _device_line(res:dict) -> str:
     e, load = res['env'], res.get('load') or [None, None]
     if 'gpu' in e: return f"device: {e['gpu']}, torch {e['torch']}"
     busy = f", load average {load[0]} at the start, {load[1]} at the end" if None not in load else ''
-    return f"device: {e['cpu']} CPU ({e['cpu_count']} cores, {e.get('threads', '?')} threads{busy}), torch {e['torch']}"
+    why = f" ({res['threads']})" if res.get('threads') else ''
+    return f"device: {e['cpu']} CPU ({e['cpu_count']} cores, {e.get('threads', '?')} threads{why}{busy}), torch {e['torch']}"
 
 def _ips(r): return f"{r['img_per_s']:,.0f} img/s" if 'img_per_s' in r else r['error']
 def _ratio(d):
@@ -175,7 +188,8 @@ def _check_args(args):
     for k in ('steps', 'warmup'):
         if getattr(args, k) < 1: raise ValueError(f'--{k} must be at least 1' + (' (the first steps include compilation)' if k == 'warmup' else ''))
     if args.batch_sizes and min(args.batch_sizes) < 1: raise ValueError(f'--batch_sizes must be positive integers; got {args.batch_sizes}')
-    if args.num_workers is not None and args.num_workers < 0: raise ValueError(f'--num_workers must be an integer >= 0 (0: load in the main process); got {args.num_workers}')
+    if args.num_workers is not None and not 0 <= args.num_workers <= _MAX_WORKERS:
+        raise ValueError(f'--num_workers must be an integer from 0 (load in the main process) to {_MAX_WORKERS} (four per CPU core here); got {args.num_workers}')
     if args.json:
         j = Path(args.json).expanduser()
         if j.exists(): raise ValueError(f'{args.json} exists; choose another --json path')
@@ -185,36 +199,26 @@ def _check_args(args):
 
 def main(argv=None) -> int:
     "Entry point of `pytorch-cls-bench`"
-    from pytorch_cls.train import _Parser, str2bool  # one line per error, suggestions for unknown flags
-    p = _Parser(prog='pytorch-cls-bench', description='Training throughput: classic pipeline vs ours, side by side.', allow_abbrev=False)
-    p.add_argument('--presets', nargs='*', help='preset names (pytorch-cls-train --list_presets), or resnet_preact_56')
-    p.add_argument('--readme_table', '--readme-table', action='store_true', help="every architecture of the original README's CIFAR-10 table")
-    p.add_argument('--seed_table', dest='readme_table', action='store_true', help=argparse.SUPPRESS)  # the old name, kept for scripts
-    p.add_argument('--arch'); p.add_argument('--depth', type=int); p.add_argument('--block_type'); p.add_argument('--base_channels', type=int)
-    p.add_argument('--widening_factor', type=int); p.add_argument('--growth_rate', type=int); p.add_argument('--cardinality', type=int)
-    p.add_argument('--batch_sizes', nargs='+', type=int, help="default: each preset's own (128 for --arch)"); p.add_argument('--steps', type=int, default=150)
-    p.add_argument('--warmup', type=int, default=30); p.add_argument('--device', default='auto')
-    p.add_argument('--modes', nargs='+', default=['classic', 'fast'], choices=['classic', 'fast'])
-    p.add_argument('--num_workers', type=int, help='classic DataLoader workers (default: 8, at most one per CPU core)')
-    p.add_argument('--compile', choices=COMPILE, help="our mode's compile setting (default: the engine's choice, auto)")
-    p.add_argument('--amp', choices=AMP, help="our mode's mixed precision (default: auto)")
-    p.add_argument('--channels_last', type=str2bool, help="our mode's memory format: true or false (default: the engine's choice)")
-    p.add_argument('--json', help='write the results here (refuses to overwrite)')
-    args = p.parse_args(argv)
+    args = bench_parser().parse_args(argv)  # the parser is defined with the others, in pytorch_cls.train
     try:
         _check_args(args)
         res = benchmark(_configs(args), args.batch_sizes, args.steps, args.warmup, args.device, args.modes, args.num_workers,
-                        json_path=args.json)
+                        json_path=args.json, threads=args.threads)
     except (ValueError, RunError) as e:
         print(f'pytorch-cls-bench: error: {e}', file=sys.stderr); return 2
     except KeyboardInterrupt:
-        print(f"pytorch-cls-bench: interrupted{f'; the measurements so far are in {args.json}' if args.json else ''}", file=sys.stderr); return 130
+        kept = args.json and Path(args.json).expanduser().exists()  # written after the first measurement
+        print(f"pytorch-cls-bench: interrupted; {f'the measurements so far are in {args.json}' if kept else 'nothing was measured to the end, so nothing was written'}",
+              file=sys.stderr); return 130
     print(bench_table(res))
     print(_device_line(res))
     if 'json_error' in res: print(f"pytorch-cls-bench: error: {res['json_error']}", file=sys.stderr)
     return 1 if 'json_error' in res or any('error' in r for r in res['rows']) else 0
 
-def cli(): sys.exit(main())
+def cli():
+    "`pytorch-cls-bench` (the console script is `pytorch_cls.train.bench_cli`, which parses the flags before importing this module)"
+    from pytorch_cls.train import bench_cli
+    bench_cli()
 
 # %% ../nbs/19_bench.ipynb #cd4edd78
 if __name__ == '__main__' and '__file__' in globals(): cli()

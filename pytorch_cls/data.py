@@ -6,7 +6,7 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/data.html.md"""
 
 # %% ../nbs/14_data.ipynb #0b0b31eb
 from __future__ import annotations
-import math, os, pickle, struct
+import codecs, hashlib, importlib, math, os, pickle, re, stat, struct
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset, Sampler
 from torchvision import datasets as tvd, transforms as T
 from torchvision.transforms import functional as TF
+from torchvision.datasets import cifar as _tv_cifar
 from torchvision.datasets.utils import check_md5
 from .core import default_data_dir, sample_images, SHAPES
 
@@ -29,7 +30,7 @@ __all__ = ['DATASETS', 'FAKE_MARKER', 'DatasetUnavailable', 'check_dataset_name'
 
 # %% ../nbs/14_data.ipynb #5601b87d
 DATASETS = ('CIFAR10', 'CIFAR100', 'MNIST', 'FashionMNIST', 'folder')
-FAKE_MARKER = 'PYTORCH_CLS_FAKE_DATA.txt'  # a file that marks a folder of synthetic data in an official format (see below)
+FAKE_MARKER = 'PYTORCH_CLS_FAKE_DATA.txt'  # written beside files pytorch_cls wrote itself in an official format: what they are, their SHA-256
 
 class DatasetUnavailable(RuntimeError):
     "A dataset's files are missing and could not be obtained; the message says where to put them"
@@ -108,13 +109,28 @@ def _official_files(name:str) -> list:
     if hasattr(cls, 'train_list'): return [tuple(x) for x in cls.train_list + cls.test_list] + [(cls.meta['filename'], cls.meta['md5'])]
     return [(os.path.splitext(f)[0], None) for f, _ in cls.resources]  # MNIST: the unpacked files; torchvision only checks that they exist
 
+def _sha256(path:Path) -> str:
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(2**20), b''): h.update(block)
+    return h.hexdigest()
+
+def _recorded(folder:Path) -> dict:
+    "{file: SHA-256} recorded in `folder`'s FAKE_MARKER when pytorch_cls wrote the files itself"
+    try: text = (folder / FAKE_MARKER).read_text(encoding='utf-8')
+    except (OSError, UnicodeDecodeError): return {}
+    return {m[2]: m[1] for m in re.finditer(r'^sha256 ([0-9a-f]{64})  (\S+)$', text, re.M)}
+
+def _verified(path:Path, md5:str, sha256:str|None) -> bool:
+    "`path` is the official file (its md5), or the very file pytorch_cls wrote (the SHA-256 it recorded)"
+    return (sha256 is not None and _sha256(path) == sha256) or check_md5(str(path), md5)
+
 def check_files(name:str, data_dir) -> dict:
-    "Which of dataset `name`'s files under `data_dir` are missing, and which differ from the official ones (md5, CIFAR only)"
+    "Which of dataset `name`'s files under `data_dir` are missing, and which differ from the official ones (CIFAR: md5)"
     folder = dataset_folder(name, data_dir)
-    files = _official_files(name)
+    files, rec = _official_files(name), _recorded(dataset_folder(name, data_dir))
     missing = [f for f, _ in files if not (folder / f).is_file()]
-    fake = (folder / FAKE_MARKER).exists()
-    differ = [f for f, md5 in files if md5 and not fake and f not in missing and not check_md5(str(folder / f), md5)]
+    differ = [f for f, md5 in files if md5 and f not in missing and not _verified(folder / f, md5, rec.get(f))]
     return dict(folder=folder, files=[f for f, _ in files], missing=missing, differ=differ)
 
 def _plural(items, one, many): return f"{', '.join(items)} {one if len(items) == 1 else many}"
@@ -132,7 +148,7 @@ def unavailable_message(name:str, data_dir, download:bool, error:BaseException|N
     if st['differ']:
         return (f"{name} in {folder}: {_plural(st['differ'], 'differs', 'differ')} from the official file{'s' * (len(st['differ']) > 1)} "
                 f"(md5 check failed: damaged, or another version of the data){failed}. Delete the folder and {again}, or {get}. "
-                f"If these are your own files in {name}'s format, an empty file named {FAKE_MARKER} in that folder skips the check.")
+                f"Your own images train with --dataset folder.")
     if st['missing'] and len(st['missing']) < len(st['files']):
         return f"{name} in {folder} is incomplete: {_plural(st['missing'], 'is', 'are')} missing{failed}. Delete the folder and {again}, or {get}."
     if st['missing']:
@@ -187,7 +203,8 @@ def _write_folder(root:Path, train, test, classes):
 def save_arrays(name:str, root,
                 train:tuple, # (uint8 images (N, C, H, W), int labels (N,)) for the training split
                 test:tuple,  # the same for the test split
-                classes=None # class names; default 'class0', 'class1', ...
+                classes=None, # class names; default 'class0', 'class1', ...
+                note:str='images written by pytorch_cls.data.save_arrays', # what the files hold, for FAKE_MARKER
                ) -> Path:
     "Write `train` and `test` under `root` in dataset `name`'s official on-disk format; return `root` (the `data_dir` to load from)"
     check_dataset_name(name)
@@ -204,19 +221,22 @@ def save_arrays(name:str, root,
     if name.startswith('CIFAR'): _write_cifar(dataset_folder(name, root), name, (tr_x, tr_y), (te_x, te_y), classes)
     elif name == 'folder': _write_folder(root, (tr_x, tr_y), (te_x, te_y), classes)
     else: _write_mnist(dataset_folder(name, root), (tr_x, tr_y), (te_x, te_y))
+    if name != 'folder': _record(name, root, note)
     return root
 
-# %% ../nbs/14_data.ipynb #bfdbe74e
-def _unchecked(cls):
-    "Subclass of torchvision's CIFAR `cls` that requires its files but not the real archive's md5 sums"
-    return type(f'Unchecked{cls.__name__}', (cls,), dict(
-        train_list=[[f, None] for f, _ in cls.train_list], test_list=[[f, None] for f, _ in cls.test_list],
-        meta={**cls.meta, 'md5': None}, __doc__=f'{cls.__name__} without md5 checks, for fake data only'))
+def _record(name:str, root:Path, note:str):
+    "Write FAKE_MARKER beside the files: what they are, and the SHA-256 of each official-format file, so they can be told from a changed copy"
+    folder = dataset_folder(name, root)
+    files = [f for f, _ in _official_files(name)] if name != 'folder' else []
+    (folder / FAKE_MARKER).write_text(f'{note}: not the official files, written by pytorch_cls in their format.\n'
+                                      'pytorch_cls reads each file below only while its SHA-256 is the one recorded here.\n'
+                                      + ''.join(f'sha256 {_sha256(folder / f)}  {f}\n' for f in files), encoding='utf-8')
 
+# %% ../nbs/14_data.ipynb #bfdbe74e
 def write_fake_dataset(name:str, root, n_train:int=64, n_test:int=32, seed:int=0,
                        size:int|None=None # image side; only 'folder' may change it (default 32)
                       ) -> Path:
-    "Tiny synthetic dataset `name` in its official on-disk format under `root`, marked as fake; return `root` (the `data_dir`)"
+    "Tiny synthetic dataset `name` in its official on-disk format under `root`, its checksums recorded; return `root` (the `data_dir`)"
     check_dataset_name(name)
     info = _INFO.get(name)
     if info and size not in (None, info.size): raise ValueError(f"{name} images are {info.size}x{info.size}; size must be None or {info.size}")
@@ -226,29 +246,95 @@ def write_fake_dataset(name:str, root, n_train:int=64, n_test:int=32, seed:int=0
     def split(n, s):
         imgs, names, _ = sample_images(n, size, channels, seed=s, real=False)  # drawn shapes; the label is the shape
         return imgs, torch.tensor([SHAPES.index(k) for k in names])
-    root = save_arrays(name, root, split(n_train, seed), split(n_test, seed + 1000), classes)
+    note = 'Written by pytorch_cls.data.write_fake_dataset: synthetic images (drawn shapes)'
+    root = save_arrays(name, root, split(n_train, seed), split(n_test, seed + 1000), classes, note=note)
     if name == 'folder':  # one image in 8 as a larger, non-square JPEG: exercises other formats and the resize rule
         for f in sorted((root / 'train').rglob('*.png'))[7::8]:
             with Image.open(f) as im: im.resize((size * 3 // 2, size * 5 // 4), Image.Resampling.BICUBIC).save(f.with_suffix('.jpg'), quality=95)
             f.unlink()
-    folder = dataset_folder(name, root)
-    (folder / FAKE_MARKER).write_text('Written by pytorch_cls.data.write_fake_dataset: synthetic images in the official format. '
-                                      'pytorch_cls skips the md5 checks of the real archive for the files in this folder.\n')
+    if name == 'folder': (root / FAKE_MARKER).write_text(f'{note}.\n', encoding='utf-8')  # says what they are (no check needed)
     return root
 
 # %% ../nbs/14_data.ipynb #b02f2c57
+def _np_reconstruct():
+    try: return importlib.import_module('numpy._core.multiarray')._reconstruct  # numpy 2
+    except ImportError: return importlib.import_module('numpy.core.multiarray')._reconstruct
+
+class _PlainUnpickler(pickle.Unpickler):
+    "Builds dicts, lists, strings, bytes, numbers and numpy arrays; any other object a file names is refused before it is made"
+    ALLOWED = {('numpy', 'ndarray'): lambda: np.ndarray, ('numpy', 'dtype'): lambda: np.dtype, ('_codecs', 'encode'): lambda: codecs.encode,
+               ('numpy.core.multiarray', '_reconstruct'): _np_reconstruct, ('numpy._core.multiarray', '_reconstruct'): _np_reconstruct}
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED: raise pickle.UnpicklingError(f'it names {module}.{name}, which a data file may not hold')
+        return self.ALLOWED[module, name]()
+
+def _load_batch(path:Path) -> dict:
+    with open(path, 'rb') as f: d = _PlainUnpickler(f, encoding='latin1').load()  # the official files are Python 2 pickles
+    if not isinstance(d, dict): raise ValueError(f'it holds a {type(d).__name__}, not a dict')
+    return d
+
+def _read_cifar(name:str, root:Path, train:bool) -> tuple:
+    "(uint8 images (N, H, W, C) as numpy, labels, classes) of a checked CIFAR folder, read without running code from the files"
+    cls, folder = _TORCHVISION[name], dataset_folder(name, root)
+    key, names_key = ('labels', 'label_names') if name == 'CIFAR10' else ('fine_labels', 'fine_label_names')
+    xs, ys = [], []
+    for f, _ in (cls.train_list if train else cls.test_list) + [(cls.meta['filename'], None)]:
+        try:
+            d = _load_batch(folder / f)
+            if f == cls.meta['filename']:
+                classes = d[names_key]
+                if not (isinstance(classes, list) and all(isinstance(c, str) for c in classes)): raise ValueError(f'{names_key} is not a list of names')
+                continue
+            x, y = d['data'], d[key]
+            if not (isinstance(x, np.ndarray) and x.dtype == np.uint8 and x.ndim == 2 and x.shape[1] == 3072):
+                raise ValueError("its 'data' is not a uint8 array of 3072 values per image")
+            if not (isinstance(y, list) and len(y) == len(x) and all(type(v) is int for v in y)): raise ValueError(f'its {key!r} are not one integer per image')
+        except (pickle.UnpicklingError, ValueError, KeyError, EOFError, TypeError, AttributeError, IndexError, MemoryError) as e:
+            raise DatasetUnavailable(f"{name} in {folder}: {f} cannot be read as a CIFAR batch ({_reason(e)}). "
+                                     f"Delete the folder and download it afresh, or pass another --data_dir.") from None
+        xs.append(x); ys += y
+    n = len(classes)
+    if any(not 0 <= v < n for v in ys): raise DatasetUnavailable(f'{name} in {folder}: labels outside 0..{n - 1}; the files do not belong together')
+    return np.concatenate(xs).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), ys, classes
+
+def _get_cifar(name:str, root:Path, download:bool):
+    "Check CIFAR's files under `root`; download them (torchvision's downloader checks the archive's md5) if they are missing or differ"
+    st = check_files(name, root)
+    if not st['missing'] and not st['differ']: return
+    error = None
+    if download:
+        cls = _TORCHVISION[name]
+        try: _tv_cifar.download_and_extract_archive(cls.url, str(root), filename=cls.filename, md5=cls.tgz_md5)
+        except Exception as e: error = e
+        else:
+            st = check_files(name, root)
+            if not st['missing'] and not st['differ']: return
+    raise DatasetUnavailable(unavailable_message(name, root, download, error))
+
+class _ArrayImages(Dataset):
+    "uint8 (N, C, H, W) arrays served as (PIL image, label), like torchvision's datasets"
+    def __init__(self, images, labels, transform=None): self.images, self.labels, self.transform = images, labels, transform
+    def __len__(self): return len(self.images)
+    def __getitem__(self, i):
+        img = _to_pil(self.images[i])
+        return (self.transform(img) if self.transform else img), int(self.labels[i])
+
 def torchvision_dataset(name:str, data_dir=None, train:bool=True, download:bool=True, transform=None):
-    "torchvision's dataset `name` (not 'folder') under `data_dir`; raises `DatasetUnavailable` if its files cannot be had"
+    "Dataset `name` (not 'folder') under `data_dir`, served as torchvision serves it; raises `DatasetUnavailable` if its files cannot be had"
     if check_dataset_name(name) == 'folder': raise ValueError("'folder' is not a torchvision dataset; use load_arrays")
     root = Path(data_dir or default_data_dir()).expanduser()
     if root.exists() and not root.is_dir(): raise DatasetUnavailable(f"--data_dir {root} is a file, not a folder")
-    cls = _TORCHVISION[name]
-    if hasattr(cls, 'train_list') and (dataset_folder(name, root) / FAKE_MARKER).exists(): cls = _unchecked(cls)
-    try: return cls(root, train=train, download=download, transform=transform)
+    if name.startswith('CIFAR'):
+        _get_cifar(name, root, download)
+        x, y, classes = _read_cifar(name, root, train)
+        ds = _ArrayImages(torch.from_numpy(x).permute(0, 3, 1, 2), torch.tensor(y), transform)
+        ds.data, ds.targets, ds.classes = x, y, classes  # torchvision's attributes
+        return ds
+    try: return _TORCHVISION[name](root, train=train, download=download, transform=transform)
     except Exception as e: raise DatasetUnavailable(unavailable_message(name, root, download, e)) from e
 
 # %% ../nbs/14_data.ipynb #72c32894
-_GRAY_MODES = {'1', 'L', 'LA', 'I', 'I;16', 'F'}
+_GRAY_MODES = {'1', 'L', 'LA', 'I', 'I;16', 'I;16B', 'I;16L', 'I;16N', 'F'}
 _FOLDER_CACHE: dict = {}
 
 def _folder_files(root:Path, split:str, classes=None) -> list:
@@ -257,7 +343,7 @@ def _folder_files(root:Path, split:str, classes=None) -> list:
     layout = f"expected {root}/train/<class>/<image> and {root}/test/<class>/<image>, in any format PIL reads"
     if not d.is_dir(): raise DatasetUnavailable(f"folder dataset not found in {root}: no '{split}' folder ({layout}). Put your images there, or pass --data_dir.")
     exts = set(Image.registered_extensions())
-    found, skipped, broken, empty = [], [], [], []
+    found, skipped, broken, special, empty = [], [], [], [], []
     try:
         for c in sorted(d.iterdir()):
             if not c.is_dir() or c.name.startswith('.'): continue
@@ -265,12 +351,16 @@ def _folder_files(root:Path, split:str, classes=None) -> list:
             for p in sorted(c.rglob('*')):
                 if p.name.startswith('.') or p.is_dir(): continue
                 if not p.exists(): broken.append(f'{p.relative_to(root)} -> {os.readlink(p)}'); continue  # a link to nothing
+                if not p.is_file(): special.append(str(p.relative_to(root))); continue  # a named pipe would block the reader
                 (found if p.suffix.lower() in exts else skipped).append((p, c.name))
             if len(found) == n: empty.append(c.name)
     except OSError as e: raise DatasetUnavailable(f"folder dataset in {root}: cannot list {d} ({e.strerror})") from None
     if broken:
         raise DatasetUnavailable(f"folder dataset in {root}: {len(broken)} link{'s to files that do' if len(broken) > 1 else ' to a file that does'} not exist: "
                                  f"{_first(broken)}. Restore the targets or remove the links.")
+    if special:
+        raise DatasetUnavailable(f"folder dataset in {root}: {len(special)} entr{'ies are' if len(special) > 1 else 'y is'} not a regular file "
+                                 f"(a named pipe, a socket or a device): {_first(special)}. Remove {'them' if len(special) > 1 else 'it'}.")
     if split == 'train' and empty and found:  # (a split with no images at all is reported below)
         raise DatasetUnavailable(f"folder dataset in {root}: the class folder{'s' * (len(empty) > 1)} {', '.join(f'train/{c}' for c in empty)} "
                                  f"hold{'s' * (len(empty) == 1)} no images, so {'these classes' if len(empty) > 1 else 'that class'} could never be learnt. Add images, or remove the folder.")
@@ -290,8 +380,17 @@ def _unreadable(path:Path, root:Path, e:BaseException) -> str:
     else: why = ' '.join(str(e).replace(repr(str(path)), '').replace(str(path), '').split()) or type(e).__name__
     return f'{path.relative_to(root)} ({why})'
 
+def _to_8bit(im:Image.Image) -> Image.Image:
+    "16-bit greyscale scaled to 8 bits (PIL's convert would clip every value above 255 to white)"
+    if im.mode == 'F': raise ValueError('32-bit floating-point pixels, whose range is unknown: save it with 8 or 16 bits per channel')
+    if not im.mode.startswith('I'): return im
+    a = np.asarray(im).astype(np.int64)
+    if a.min() < 0 or a.max() > 65535: raise ValueError('32-bit integer pixels, whose range is unknown: save it with 8 or 16 bits per channel')
+    if im.mode == 'I' and a.max() <= 255: return Image.fromarray(a.astype(np.uint8), mode='L')  # 32-bit storage of 8-bit values
+    return Image.fromarray(((a * 255 + 32767) // 65535).astype(np.uint8), mode='L')
+
 def _read_image(path:Path, mode:str, size:int) -> np.ndarray:
-    with Image.open(path) as im: im = im.convert(mode)  # decodes the whole file: a truncated one fails here
+    with Image.open(path) as im: im = _to_8bit(im).convert(mode)  # decodes the whole file: a truncated one fails here
     if im.size != (size, size): im = TF.center_crop(TF.resize(im, size), size)
     a = np.array(im)
     return a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
@@ -501,14 +600,6 @@ class ClassicLoader(DataLoader):
         self.sampler.epoch = epoch
         self.generator.manual_seed(epoch_generator(self.seed, epoch, stream=2).initial_seed())  # seeds the workers
         return super().__iter__()
-
-class _ArrayImages(Dataset):
-    "uint8 (N, C, H, W) arrays served as (PIL image, label), like torchvision's datasets"
-    def __init__(self, images, labels, transform=None): self.images, self.labels, self.transform = images, labels, transform
-    def __len__(self): return len(self.images)
-    def __getitem__(self, i):
-        img = _to_pil(self.images[i])
-        return (self.transform(img) if self.transform else img), int(self.labels[i])
 
 # %% ../nbs/14_data.ipynb #7438fe35
 def original_transform(info:DatasetInfo, train:bool, per_image_tfms=()) -> T.Compose:

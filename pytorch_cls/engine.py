@@ -6,7 +6,8 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/engine.html.md"""
 
 # %% ../nbs/15_engine.ipynb #aa4942a0
 from __future__ import annotations
-import csv, dataclasses, json, math, os, platform, re, sys, tempfile, time
+import csv, dataclasses, io, json, math, os, platform, re, shutil, signal, sys, tempfile, threading, time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
@@ -26,10 +27,10 @@ from .mixup import BatchMixup
 # %% auto #0
 __all__ = ['MODEL_ARGS', 'SESSION_FIELDS', 'RUN_SETTINGS', 'ARCH_DEFAULTS', 'LOADERS', 'AMP', 'COMPILE', 'OPTIMIZERS', 'COLUMNS',
            'RUN_FILES', 'TrainConfig', 'resolve', 'model_kwargs', 'RunError', 'device_availability', 'pick_device',
-           'cpu_bf16_units', 'speed_settings', 'batch_transforms', 'per_image_transforms', 'make_optimizer',
-           'checkpoint_state', 'load_checkpoint', 'check_compatible', 'env_info', 'write_metrics', 'plot_curves',
-           'RunStopped', 'NonFiniteLoss', 'RunInterrupted', 'train_epoch', 'evaluate', 'atomic_write', 'RunFolder',
-           'dist_setup', 'fit', 'load_model']
+           'cpu_bf16_units', 'speed_settings', 'busy_cores', 'cpu_threads', 'is_out_of_memory', 'batch_transforms',
+           'per_image_transforms', 'make_optimizer', 'checkpoint_state', 'load_checkpoint', 'check_compatible',
+           'env_info', 'write_metrics', 'plot_curves', 'RunStopped', 'NonFiniteLoss', 'RunInterrupted', 'train_epoch',
+           'evaluate', 'atomic_write', 'RunFolder', 'dist_setup', 'fit', 'load_model']
 
 # %% ../nbs/15_engine.ipynb #3db6e683
 MODEL_ARGS = ('layout', 'depth', 'block_type', 'base_channels', 'remove_first_relu', 'add_last_bn', 'preact_stage', 'widening_factor',
@@ -62,11 +63,11 @@ class TrainConfig:
     random_erasing_min_aspect_ratio:float=0.3; random_erasing_max_attempt:int=20
     use_mixup:bool=False; mixup_alpha:float=1.0
     # speed: 'auto' / None is the device's best (see speed_settings); explicit values always win
-    amp:str='auto'; channels_last:bool|None=None; compile:str='auto'
+    amp:str='auto'; channels_last:bool|None=None; compile:str='auto'; threads:int|None=None  # None: one per free core
 
 # %% ../nbs/15_engine.ipynb #7593adee
 SESSION_FIELDS = ('outdir', 'resume', 'overwrite', 'run_epochs', 'progress', 'tensorboard', 'download', 'data_dir', 'device',
-                  'amp', 'channels_last', 'compile', 'deterministic')
+                  'amp', 'channels_last', 'compile', 'threads', 'deterministic')
 RUN_SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name not in SESSION_FIELDS)
 
 # %% ../nbs/15_engine.ipynb #c37be910
@@ -92,6 +93,9 @@ def _choice(name, value, allowed):
 def _need(ok:bool, name:str, value, what:str):
     "Raise a ValueError naming flag `--name` unless `ok`"
     if not ok: raise ValueError(f"--{name} must be {what}; got {value!r}")
+
+_F32_MAX, _F32_WORDS = 3.4e38, ' and below 3.4e38 (the largest float32)'
+_MAX_WORKERS = 4 * (os.cpu_count() or 1)
 
 def _is_num(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
 def _finite(v): return _is_num(v) and math.isfinite(v)
@@ -120,10 +124,13 @@ def _check_values(cfg:TrainConfig):
         _need(getattr(c, k) >= 1, k, getattr(c, k), 'a positive integer')
     for k in ('run_epochs', 'steps_per_epoch'):
         if getattr(c, k) is not None: _need(getattr(c, k) >= 1, k, getattr(c, k), 'a positive integer')
-    _need(c.num_workers >= 0, 'num_workers', c.num_workers, 'an integer >= 0 (0: load in the main process)')
+    _need(0 <= c.num_workers <= _MAX_WORKERS, 'num_workers', c.num_workers,
+          f'an integer from 0 (load in the main process) to {_MAX_WORKERS} (four per CPU core here)')
+    if c.threads is not None: _need(1 <= c.threads <= _MAX_WORKERS, 'threads', c.threads, f'an integer from 1 to {_MAX_WORKERS}, or auto')
+    _need(c.random_erasing_max_attempt <= 1000, 'random_erasing_max_attempt', c.random_erasing_max_attempt, 'an integer from 1 to 1000 (20 in the paper)')
     _need(0 <= c.seed < 2**32, 'seed', c.seed, f'an integer from 0 to {2**32 - 1}')
-    _need(_finite(c.base_lr) and c.base_lr > 0, 'base_lr', c.base_lr, 'a finite number > 0')
-    _need(_finite(c.weight_decay) and c.weight_decay >= 0, 'weight_decay', c.weight_decay, 'a finite number >= 0')
+    _need(_finite(c.base_lr) and 0 < c.base_lr < _F32_MAX, 'base_lr', c.base_lr, 'a finite number > 0' + _F32_WORDS)
+    _need(_finite(c.weight_decay) and 0 <= c.weight_decay < _F32_MAX, 'weight_decay', c.weight_decay, 'a finite number >= 0' + _F32_WORDS)
     _need(_finite(c.momentum) and 0 <= c.momentum < 1, 'momentum', c.momentum, 'a number in [0, 1)')
     if c.optimizer == 'sgd' and c.nesterov and c.momentum == 0:
         raise ValueError('--nesterov true needs --momentum > 0 (Nesterov is a kind of momentum); pass --nesterov false for plain SGD')
@@ -135,7 +142,7 @@ def _check_values(cfg:TrainConfig):
     ms = list(c.milestones)
     _need(all(isinstance(m, int) and not isinstance(m, bool) and m > 0 for m in ms) and ms == sorted(set(ms)), 'milestones', c.milestones,
           'a list of increasing positive integers (epochs), e.g. [80, 120]')
-    _need(_finite(c.lr_min) and c.lr_min >= 0, 'lr_min', c.lr_min, 'a finite number >= 0')
+    _need(_finite(c.lr_min) and 0 <= c.lr_min < _F32_MAX, 'lr_min', c.lr_min, 'a finite number >= 0' + _F32_WORDS)
     if c.scheduler in ('cosine', 'sgdr'): _need(c.lr_min <= c.base_lr, 'lr_min', c.lr_min, f'at most --base_lr ({c.base_lr}): the floor of the {c.scheduler} schedule')
     _need(_finite(c.warmup_epochs) and 0 <= c.warmup_epochs <= c.epochs, 'warmup_epochs', c.warmup_epochs, f'a number in [0, --epochs] = [0, {c.epochs}]')
     for k in ('cutout_prob', 'random_erasing_prob'): _need(_finite(getattr(c, k)) and 0 <= getattr(c, k) <= 1, k, getattr(c, k), 'a probability in [0, 1]')
@@ -238,6 +245,42 @@ def speed_settings(cfg:TrainConfig, device:torch.device, flops_per_image:float,
     if cfg.deterministic: mode = 'off'
     return dict(amp=amp, channels_last=True if cfg.channels_last is None else cfg.channels_last, compile=mode)
 
+def busy_cores(seconds:float=0.2) -> float|None:
+    "How many of the cores this process may use other programs kept busy over `seconds` (Linux), else the load average"
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else []
+    def sample():
+        with open('/proc/stat') as f:
+            return {r[0]: [int(v) for v in r[1:9]] for r in map(str.split, f) if r and r[0][3:].isdigit()}
+    try:
+        a = sample(); time.sleep(seconds); b = sample()
+        busy = 0.0
+        for c in cpus:  # user nice system idle iowait irq softirq steal: idle and iowait are free time
+            d = [y - x for x, y in zip(a[f'cpu{c}'], b[f'cpu{c}'])]
+            busy += 1 - (d[3] + d[4]) / sum(d) if sum(d) else 0.0
+        if cpus: return round(busy, 2)
+    except (OSError, KeyError, ValueError, IndexError): pass
+    try: return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError): return None
+
+def cpu_threads(requested:int|None=None, # --threads; None: decide
+                busy:float|None=None,    # cores other programs keep busy; default: measured (`busy_cores`)
+                cores:int|None=None,     # cores this process may use; default: asked
+               ) -> tuple:
+    "(threads, why) for training on the CPU: as asked, else OMP_NUM_THREADS, else one per free core (at least 1)"
+    default = torch.get_num_threads()  # one per physical core, or OMP_NUM_THREADS
+    if requested is not None: return requested, 'as asked'
+    if os.environ.get('OMP_NUM_THREADS') or default == 1: return default, 'OMP_NUM_THREADS' if os.environ.get('OMP_NUM_THREADS') else ''
+    cores = cores or (len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1)
+    busy = busy_cores() if busy is None else busy
+    if busy is None: return default, ''
+    n = max(1, min(default, round(cores - busy)))
+    return n, (f'other programs kept {busy:.1f} of {cores} cores busy' if n < default else '')
+
+def is_out_of_memory(e:BaseException) -> bool:
+    "Whether `e` says memory ran out: torch's OutOfMemoryError, the CPU allocator's RuntimeError, or Python's MemoryError"
+    if isinstance(e, (torch.OutOfMemoryError, MemoryError)): return True
+    return isinstance(e, RuntimeError) and any(s in str(e) for s in ("can't allocate memory", 'bad_alloc', 'Cannot allocate memory'))
+
 # %% ../nbs/15_engine.ipynb #eb52bbc7
 def batch_transforms(cfg:TrainConfig, num_classes:int) -> list:
     "The batch augmentations enabled in `cfg`, in the order they run"
@@ -297,7 +340,29 @@ def load_checkpoint(path:Path, map_location='cpu') -> dict:
                        f'(checkpoints are read with weights_only=True, which never runs code from the file) [{type(e).__name__}]') from None
     missing = [k for k in ('model', 'optimizer', 'scheduler', 'epoch', 'config') if not isinstance(state, dict) or k not in state]
     if missing: raise RunError(f"{path} is not a pytorch_cls checkpoint (missing {', '.join(missing)})")
+    if (odd := _odd_fields(state)): raise RunError(f"{path} is not a usable pytorch_cls checkpoint: {odd}")
     return state
+
+_CHECKPOINT_TYPES = dict(model=dict, optimizer=dict, scheduler=dict, epoch=int, config=dict, history=list, rng=dict)
+
+def _odd_fields(state:dict) -> str:
+    "What in a checkpoint has the wrong type ('' if nothing): a file that would otherwise fail halfway through a resume"
+    for k, t in _CHECKPOINT_TYPES.items():
+        v = state.get(k)
+        if (v is not None or k not in ('history', 'rng')) and (not isinstance(v, t) or isinstance(v, bool)):
+            return f'its {k} is {type(v).__name__} ({t.__name__} expected)'
+    if state['epoch'] < 0: return f"its epoch is {state['epoch']}"
+    if not all(isinstance(v, torch.Tensor) for v in state['model'].values()): return 'its model holds values that are not tensors'
+    if not all(isinstance(r, dict) for r in state.get('history') or []): return 'its history is not a list of per-epoch records'
+    if state.get('rng') is not None and not (isinstance(state['rng'].get('cpu'), torch.Tensor) and state['rng']['cpu'].dtype == torch.uint8):
+        return "its random-number state (rng['cpu']) is not a byte tensor"
+    return ''
+
+def _first_diff(a:list, b:list) -> str:
+    "Where two lists of class names part, for a message"
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    what = lambda l: repr(l[i]) if i < len(l) else 'nothing'
+    return f'class {i} is {what(a)} in the run, {what(b)} now ({len(a)} classes in the run, {len(b)} now)'
 
 def check_compatible(saved:dict, now:dict):
     "Refuse to resume a run whose settings or network differ; the message lists every difference"
@@ -305,6 +370,12 @@ def check_compatible(saved:dict, now:dict):
     diff = [f'--{k}: {saved.get(k)!r} in the run, {now.get(k)!r} now' for k in RUN_SETTINGS if k in now and saved.get(k) != now.get(k)]
     old, new = saved.get('model_args'), now.get('model_args', {})
     if old is not None and 'layout' in new and 'layout' not in old: old = dict(old, layout='paper')  # as above
+    if saved.get('world_size') is not None and now.get('world_size') is not None and saved['world_size'] != now['world_size']:
+        diff.append(f"the number of processes: {saved['world_size']} in the run, {now['world_size']} now (its data order and "
+                    f"batch statistics depend on it: resume with {saved['world_size']} process{'es' * (saved['world_size'] > 1)})")
+    if saved.get('classes') is not None and now.get('classes') is not None and list(saved['classes']) != list(now['classes']):
+        a, b = list(saved['classes']), list(now['classes'])
+        diff.append(f"the dataset's classes: {_first_diff(a, b)} (the class folders were renamed, added or removed)")
     if not diff and old is not None and old != new:
         diff = [f"the network: {old} in the run, {new} now (did the dataset's classes or channels change?)"]
     if diff: raise RunError(f"cannot resume with different settings: {'; '.join(diff)}. A run's settings are fixed: drop those flags to "
@@ -329,12 +400,15 @@ def env_info(device:torch.device) -> dict:
 
 COLUMNS = ['epoch', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'lr', 'epoch_time', 'train_img_per_s']
 
+def _metrics_text(history:list) -> str:
+    "metrics.csv's text for `history`"
+    f = io.StringIO(newline='')
+    wr = csv.DictWriter(f, COLUMNS); wr.writeheader(); wr.writerows({k: r.get(k, '') for k in COLUMNS} for r in history)
+    return f.getvalue()
+
 def write_metrics(path:Path, history:list):
     "Rewrite `metrics.csv` from `history` (one dict per epoch)"
-    def w(p):
-        with open(p, 'w', newline='') as f:
-            wr = csv.DictWriter(f, COLUMNS); wr.writeheader(); wr.writerows({k: r.get(k, '') for k in COLUMNS} for r in history)
-    atomic_write(path, w)
+    atomic_write(path, lambda p: p.write_bytes(_metrics_text(history).encode()))
 
 def plot_curves(history:list, path:Path|None=None):
     "Loss, error (%) and learning rate per epoch; saved to `path` if given"
@@ -350,7 +424,8 @@ def plot_curves(history:list, path:Path|None=None):
     for ax, t in zip(axs, ('loss', 'error (%)', 'learning rate')): ax.set(title=t, xlabel='epoch')
     axs[0].legend(); axs[1].legend(); fig.tight_layout()
     if path is not None:
-        atomic_write(path, lambda p: fig.savefig(p, format='png', dpi=90)); plt.close(fig)
+        try: atomic_write(path, lambda p: fig.savefig(p, format='png', dpi=90))
+        finally: plt.close(fig)
     return fig
 
 # %% ../nbs/15_engine.ipynb #0d70428e
@@ -423,35 +498,69 @@ def _umask() -> int:
     m = os.umask(0o022); os.umask(m)
     return m
 
-def atomic_write(path:Path, write):
-    "Call `write(tmp_path)` and move the result onto `path` in one rename; the file gets the umask's permissions"
-    path = Path(path)
+def _write_tmp(path:Path, write) -> Path:
+    "Call `write(tmp)` for a temporary file next to `path`, flushed to disk; return it (removed again if `write` fails)"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     os.close(fd)
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600: give the mode any new file gets
-        os.replace(tmp, path)
+        with open(tmp, 'rb') as f: os.fsync(f.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
+    return Path(tmp)
+
+def atomic_write(path:Path, write):
+    "Call `write(tmp_path)` and move the result onto `path` in one rename; the file gets the umask's permissions"
+    path = Path(path)
+    tmp = _write_tmp(path, write)
+    try: os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
+
+@contextmanager
+def _signals_held():
+    "Ctrl-C and SIGTERM wait until the block has run (a few renames), then stop the run as usual"
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    got = []
+    old = {s: signal.signal(s, lambda n, f: got.append(n)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try: yield
     finally:
-        if os.path.exists(tmp): os.unlink(tmp)
+        for s, h in old.items(): signal.signal(s, h)
+        if got: raise KeyboardInterrupt
 
 def _write_probe(folder:Path):
     "Create and remove a file in `folder`: OSError if that is not allowed"
     fd, t = tempfile.mkstemp(dir=folder, prefix='.write-test-'); os.close(fd); os.unlink(t)
 
+def _save_error(e:BaseException, folder:Path) -> str:
+    "Why a file could not be written in `folder`, in words: torch.save reports a full disk as a RuntimeError"
+    try: free = shutil.disk_usage(folder).free
+    except OSError: free = None
+    if free is not None and free < 64 * 2**20: return f'the disk is full: {free / 2**20:.1f} MB free'
+    if isinstance(e, OSError): return e.strerror or str(e)
+    return str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+
 RUN_FILES = ('config.json', 'metrics.csv', 'curves.png', 'checkpoint.pth')
 _RESULTS = ('checkpoint.pth', 'metrics.csv', 'curves.png')  # present once an epoch has been saved
+_ORDER = ('checkpoint.pth', 'config.json', 'metrics.csv', 'curves.png')  # the checkpoint is the record; the others follow from it
 
 class RunFolder:
-    "The run folder `outdir`: checked, created if needed and locked; changed only by `save`"
+    "The run folder `outdir`: checked, created if needed and locked; changed only by `save` (and `sync`)"
     def __init__(self, outdir, *, resume:bool=False, overwrite:bool=False):
         self.path, self.created, self.saved, self.epoch, self._fd = Path(outdir).expanduser(), [], False, 0, None
         p = self.path
+        if os.path.lexists(p) and not os.path.exists(p):
+            try: os.stat(p); why = ''
+            except OSError as e: why = 'a loop of symbolic links' if e.errno == 40 else f'a symbolic link to {os.readlink(p)}, which does not exist'
+            raise RunError(f'--outdir {p} is {why}; remove the link or choose another --outdir')
         if p.exists() and not p.is_dir(): raise RunError(f'--outdir {p} is a file, not a folder; choose another --outdir')
         if resume and not p.is_dir(): raise RunError(f'cannot resume: {p} does not exist (drop --resume to start a run there)')
         try:
             self._create(); self._lock(); self._probe()
             self.state, self.leftovers = self._inspect(resume, overwrite)
+            self._clean()
+        except OSError as e:
+            self.close(); raise RunError(f'cannot use the run folder {p} ({e.strerror or e}); choose another --outdir') from None
         except BaseException:
             self.close(); raise
 
@@ -481,6 +590,11 @@ class RunFolder:
         try: _write_probe(self.path)
         except OSError as e: raise RunError(f'cannot write in the run folder {self.path} ({e.strerror}); choose another --outdir') from None
 
+    def _clean(self):
+        "Remove what a killed process left behind: temporary files of a save it never finished (this process holds the lock)"
+        for f in self.path.glob('.*.tmp'):
+            if any(f.name.startswith(f'.{n}.') for n in RUN_FILES): f.unlink(missing_ok=True)
+
     def _inspect(self, resume, overwrite):
         p = self.path
         results = [f for f in _RESULTS if (p/f).exists()]
@@ -498,22 +612,64 @@ class RunFolder:
             raise RunError(f'{p} already holds a run ({held}); pass --overwrite to start it again, or choose another --outdir')
         return 'new', leftovers  # empty, or a run that never finished an epoch: start (again)
 
+    def _files(self, state:dict, history:list, plot:bool) -> dict:
+        "{name: write(path)} for every file of an epoch"
+        files = {'checkpoint.pth': lambda t: torch.save(state, t),
+                 'config.json': lambda t: t.write_text(_config_text(state['config'])),
+                 'metrics.csv': lambda t: t.write_bytes(_metrics_text(history).encode())}
+        if plot: files['curves.png'] = lambda t: _save_curves(history, t)
+        return files
+
+    def _commit(self, tmps:dict, epoch:int, first:bool):
+        "Rename the written files into place, the checkpoint first; nothing that needs disk space happens here"
+        with _signals_held():
+            for name in _ORDER:
+                if name not in tmps: continue
+                os.replace(tmps.pop(name), self.path/name)
+                if name == 'checkpoint.pth': self.saved, self.epoch = True, epoch
+            if first:  # the old run's files that the new run does not write (TensorBoard events; curves.png if not plotted)
+                for f in self.leftovers:
+                    if f not in _ORDER or f not in self._written: (self.path/f).unlink(missing_ok=True)
+
     def save(self, state:dict, history:list, plot:bool=True):
-        "Save an epoch: the checkpoint `state` first, then config.json, metrics.csv and curves.png derived from it"
-        p = self.path
+        "Save an epoch: every file is written to a temporary name first; then all are renamed into place, the checkpoint first"
+        p, epoch, tmps = self.path, state['epoch'], {}
+        first = not self.saved and self.state != 'resume'
         try:
-            if not self.saved and self.state != 'resume':  # the first save of a new run: what an earlier run left goes now
-                for f in self.leftovers: (p/f).unlink(missing_ok=True)
-            atomic_write(p/'checkpoint.pth', lambda t: torch.save(state, t))
-            self.saved, self.epoch = True, state['epoch']
-            atomic_write(p/'config.json', lambda t: t.write_text(json.dumps(state['config'], indent=2, default=str)))
-            write_metrics(p/'metrics.csv', history)
-            if plot: plot_curves(history, p/'curves.png')
-        except OSError as e: raise RunStopped(f"cannot save epoch {state['epoch']} in {p} ({e.strerror or e})") from None
+            files = self._files(state, history, plot)
+            self._written = set(files)
+            for name, write in files.items(): tmps[name] = _write_tmp(p/name, write)
+            self._commit(tmps, epoch, first)
+        except (OSError, RuntimeError) as e:  # RuntimeError: torch.save on a full disk
+            raise RunStopped(f"cannot save epoch {epoch} in {p} ({_save_error(e, p)})") from None
+        finally:
+            for t in tmps.values(): t.unlink(missing_ok=True)
+
+    def sync(self, state:dict, plot:bool=True) -> list:
+        "Rewrite config.json, metrics.csv and curves.png from the checkpoint `state` where they lag behind it; returns their names"
+        p, history = self.path, state.get('history') or []
+        def differs(name, text):
+            try: return (p/name).read_bytes() != text.encode()
+            except OSError: return True
+        stale = [n for n, t in (('config.json', _config_text(state['config'])), ('metrics.csv', _metrics_text(history))) if differs(n, t)]
+        ck, cv = p/'checkpoint.pth', p/'curves.png'
+        if plot and (stale or not cv.exists() or cv.stat().st_mtime_ns < ck.stat().st_mtime_ns): stale.append('curves.png')
+        files, tmps = self._files(state, history, plot), {}
+        try:
+            for name in stale: tmps[name] = _write_tmp(p/name, files[name])
+            with _signals_held():
+                for name in stale: os.replace(tmps.pop(name), p/name)
+        except (OSError, RuntimeError) as e:
+            raise RunStopped(f"cannot bring {', '.join(stale)} up to date in {p} ({_save_error(e, p)})") from None
+        finally:
+            for t in tmps.values(): t.unlink(missing_ok=True)
+        return stale
 
     def kept(self) -> str:
         "What the folder holds now, for a message after a failure"
-        if self.epoch: return f'the checkpoint of epoch {self.epoch} is kept in {self.path}; continue with --outdir {self.path} --resume'
+        if self.epoch and (self.path/'checkpoint.pth').is_file():
+            return f'the checkpoint of epoch {self.epoch} is kept in {self.path}; continue with --outdir {self.path} --resume'
+        if self.epoch: return f'{self.path}/checkpoint.pth is gone (the folder was removed or changed while the run trained): nothing is kept'
         if self.state == 'replace': return f'no epoch of the new run finished, so nothing was saved: the run in {self.path} is as it was'
         return 'no epoch finished, so nothing was saved; the same command starts the run again'
 
@@ -529,7 +685,15 @@ class RunFolder:
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
     def __del__(self):  # a forgotten folder object must not keep its lock
-        if self._fd is not None: os.close(self._fd); self._fd = None
+        if getattr(self, '_fd', None) is not None: os.close(self._fd); self._fd = None
+
+def _config_text(config:dict) -> str: return json.dumps(config, indent=2, default=str)
+
+def _save_curves(history:list, path:Path):
+    import matplotlib.pyplot as plt
+    fig = plot_curves(history)
+    try: fig.savefig(path, format='png', dpi=90)
+    finally: plt.close(fig)
 
 # %% ../nbs/15_engine.ipynb #3bea198b
 def dist_setup(device_name:str):
@@ -547,10 +711,23 @@ def _flagged(msg:str) -> str:
     "A model family's message names its arguments; the user typed them as flags"
     return re.sub(r'(?<![-\w])(' + '|'.join(MODEL_ARGS) + r')\b', r'--\1', msg)
 
+def _create(cfg:TrainConfig, num_classes:int, in_channels:int) -> nn.Module:
+    "`create_model` for `cfg`; a network too large to build is refused in words (the flags, the memory it asked for)"
+    flags = ' '.join(f'--{k} {v}' for k, v in model_kwargs(cfg).items() if k != 'layout')
+    try: return create_model(cfg.arch, num_classes=num_classes, in_channels=in_channels, **model_kwargs(cfg))
+    except ValueError as e: raise ValueError(_flagged(str(e))) from None
+    except (RuntimeError, MemoryError, TypeError, OverflowError) as e:
+        if is_out_of_memory(e):
+            m = re.search(r'allocate (\d+) bytes', str(e))
+            need = f' (one of its layers alone needs {int(m[1]) / 2**30:,.1f} GiB)' if m else ''
+            raise RunError(f'--arch {cfg.arch} {flags}: the network does not fit in memory{need}; choose a smaller one') from None
+        if isinstance(e, OverflowError) or 'Overflow' in str(e):
+            raise ValueError(f'--arch {cfg.arch} {flags}: a size of the network is too large to build') from None
+        raise
+
 def _build(cfg:TrainConfig, info:DatasetInfo):
     "The network for `cfg` and the data `info` describes, and its FLOPs per image: checked with one forward pass"
-    try: model = create_model(cfg.arch, num_classes=info.num_classes, in_channels=info.in_channels, **model_kwargs(cfg))
-    except ValueError as e: raise ValueError(_flagged(str(e))) from None
+    model = _create(cfg, info.num_classes, info.in_channels)
     try: flops = count_flops(model, info.input_size)
     except RuntimeError as e:
         raise RunError(f"--arch {cfg.arch} {' '.join(f'--{k} {v}' for k, v in model_kwargs(cfg).items() if k != 'layout')} cannot take the "
@@ -572,24 +749,50 @@ def _sessions(saved:dict) -> list:
     return [dict(from_epoch=1, to_epoch=None, **{k: saved.get(k) for k in SESSION_FIELDS}, world_size=saved.get('world_size'),
                  resolved_speed=saved.get('resolved_speed'), env=saved.get('env'))]
 
+def _agree(ok:bool, device) -> bool:
+    "Whether every process of a distributed run is `ok` (each learns it, so that none waits for one that has stopped)"
+    t = torch.tensor([0 if ok else 1], device=device if device.type == 'cuda' else 'cpu')
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return t.item() == 0
+
+def _is_dist_error(e:BaseException) -> bool:
+    "Whether `e` is another process of the run going away (gloo and NCCL report it in several ways)"
+    return isinstance(e, getattr(dist, 'DistError', ())) or (isinstance(e, RuntimeError) and any(
+        s in str(e) for s in ('Connection closed by peer', 'Connection reset by peer', 'Broken pipe', 'gloo', 'NCCL')))
+
 def fit(cfg:TrainConfig) -> list:
     "Train as `cfg` says; returns the per-epoch history (also in `outdir/metrics.csv`)"
     cfg = resolve(cfg)
     rank, world, device = dist_setup(cfg.device)
-    main = rank == 0
-    folder = RunFolder(cfg.outdir, resume=cfg.resume, overwrite=cfg.overwrite) if main else None
-    try: return _fit(cfg, folder, rank, world, device)
-    except KeyboardInterrupt:
-        raise RunInterrupted(f"interrupted; {folder.kept() if folder else 'see rank 0'}") from None
-    except NonFiniteLoss as e: raise NonFiniteLoss(f"{e}: lower --base_lr, or check the data; {folder.kept() if folder else ''}") from None
-    except RunStopped as e: raise type(e)(f"{e}; {folder.kept() if folder else ''}") from None
-    except torch.OutOfMemoryError:
-        raise RunStopped(f"out of memory on {device} at --batch_size {cfg.batch_size}: lower --batch_size, or use --loader classic "
-                         f"(the dataset stays in CPU memory); {folder.kept() if folder else ''}") from None
-    finally:
+    main, folder, failed = rank == 0, None, None
+    if main:
+        try: folder = RunFolder(cfg.outdir, resume=cfg.resume, overwrite=cfg.overwrite)
+        except (RunError, ValueError) as e: failed = e
+    if world > 1 and not _agree(failed is None, device) and failed is None:
+        raise RunError('process 0 could not start the run; its message says why')
+    if failed is not None: raise failed
+    before = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark  # restored at the end
+    stop = lambda: folder.kept() if folder else 'process 0 says what was saved'
+    try:
+        threads = cpu_threads(cfg.threads) if device.type == 'cpu' else (before[0], '')
+        torch.set_num_threads(threads[0])
+        return _fit(cfg, folder, rank, world, device, threads)
+    except KeyboardInterrupt: raise RunInterrupted(f"interrupted; {stop()}") from None
+    except NonFiniteLoss as e: raise NonFiniteLoss(f"{e}: lower --base_lr, or check the data; {stop()}") from None
+    except RunStopped as e: raise type(e)(f"{e}; {stop()}") from None
+    except (RunError, ValueError): raise
+    except Exception as e:
+        if is_out_of_memory(e):
+            raise RunStopped(f"out of memory on {device} at --batch_size {cfg.batch_size}: lower --batch_size"
+                             f"{', or use --loader classic (the dataset stays in CPU memory)' if device.type != 'cpu' else ''}; {stop()}") from None
+        if world > 1 and _is_dist_error(e):
+            raise RunStopped(f"process {rank} of {world}: another process of this run stopped ({str(e).splitlines()[0][:100]}); {stop()}") from None
+        raise
+    finally:  # a notebook or program that calls fit finds torch as it was
+        torch.set_num_threads(before[0]); torch.use_deterministic_algorithms(before[1]); torch.backends.cudnn.benchmark = before[2]
         if folder: folder.close()
 
-def _fit(cfg, folder, rank, world, device):
+def _fit(cfg, folder, rank, world, device, threads):
     main, outdir = rank == 0, Path(cfg.outdir).expanduser()
     if world > 1: dist.barrier()
     if cfg.batch_size % world: raise ValueError(f'--batch_size {cfg.batch_size} must be divisible by the number of processes ({world})')
@@ -628,14 +831,17 @@ def _fit(cfg, folder, rank, world, device):
                                 T_mult=cfg.T_mult, warmup_epochs=cfg.warmup_epochs)
     scaler = torch.amp.GradScaler(device.type) if speed['amp'] == torch.float16 else None
     tfms = batch_transforms(cfg, info.num_classes)
-    resolved = {k: str(v) for k, v in speed.items()}
+    resolved = {k: str(v) for k, v in speed.items()} | dict(threads=f'{threads[0]}' + (f' ({threads[1]})' if threads[1] else ''))
     config = asdict(cfg) | dict(model_args=dict(num_classes=info.num_classes, in_channels=info.in_channels, **model_kwargs(cfg)),
-                                resolved_speed=resolved, n_params=count_params(model), flops_per_image=flops, world_size=world,
-                                env=env_info(device))
+                                classes=list(info.classes), resolved_speed=resolved, n_params=count_params(model),
+                                flops_per_image=flops, world_size=world, env=env_info(device))
     history, start, sessions = [], 1, []
     resuming = cfg.resume and (folder.state == 'resume' if folder else (outdir/'checkpoint.pth').is_file())
     if resuming:  # every rank reads the checkpoint
         state = load_checkpoint(outdir/'checkpoint.pth', map_location=device)
+        if state.get('rng') is None or state.get('history') is None:
+            raise RunError(f"{outdir}/checkpoint.pth has no {'rng' if state.get('rng') is None else 'history'} record, so it cannot be "
+                           f"resumed exactly; start the run again with --overwrite")
         check_compatible(state['config'], config)
         try:
             model.load_state_dict(state['model']); optimizer.load_state_dict(state['optimizer'])
@@ -646,7 +852,10 @@ def _fit(cfg, folder, rank, world, device):
                            f'was it written by another version of pytorch_cls?') from None
         _set_rng_state(state['rng'], device)
         history, start, sessions = state['history'], state['epoch'] + 1, _sessions(state['config'])
-        if folder: folder.epoch = state['epoch']
+        if folder:
+            folder.epoch = state['epoch']
+            fixed = folder.sync(state)  # a stop between the checkpoint and the files that follow from it
+            if fixed: print(f"{outdir}: {', '.join(fixed)} brought up to date with the checkpoint of epoch {state['epoch']}")
     elif main and cfg.resume: print(f'nothing to resume in {outdir}: no epoch was finished there; starting from epoch 1')
     elif main and folder.leftovers and folder.state == 'new':
         print(f"{outdir} holds a run that never finished an epoch ({', '.join(folder.leftovers)}): starting it again")
@@ -666,7 +875,7 @@ def _fit(cfg, folder, rank, world, device):
     if main:
         print(f'resuming {outdir} after epoch {start - 1}' if resuming else f'training into {outdir}')
         print(f"{cfg.arch} {model_kwargs(cfg)} on {cfg.dataset}: {config['n_params']:,} parameters, "
-              f"{flops/1e9:.3f} GFLOPs/image, {device}{f' x{world}' if world > 1 else ''}{_threads() if device.type == 'cpu' else ''}, amp={speed['amp']}, "
+              f"{flops/1e9:.3f} GFLOPs/image, {device}{f' x{world}' if world > 1 else ''}{_threads(*threads) if device.type == 'cpu' else ''}, amp={speed['amp']}, "
               f"channels_last={speed['channels_last']}, compile={speed['compile']}", flush=True)
 
     eval_amp = None if device.type == 'cpu' else speed['amp']  # the CPU scores in fp32: the numbers any fp32 evaluation of the checkpoint gives
@@ -702,9 +911,8 @@ def _fit(cfg, folder, rank, world, device):
     if writer is not None: writer.close()
     return history
 
-def _threads():
-    n = torch.get_num_threads()
-    return f" ({n} thread{'s' * (n != 1)})"
+def _threads(n, why=''):
+    return f" ({n} thread{'s' * (n != 1)}{': ' + why if why else ''})"
 
 def _tensorboard(outdir):
     try: from torch.utils.tensorboard import SummaryWriter

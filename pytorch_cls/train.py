@@ -8,14 +8,13 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/train.html.md"""
 from __future__ import annotations
 import argparse, dataclasses, difflib, json, os, signal, sys
 from pathlib import Path
-
-from .engine import (TrainConfig, RunError, RunInterrupted, RunStopped, fit, resolve, load_checkpoint, COMPILE, AMP, LOADERS,
-                                MODEL_ARGS)
-from .presets import PRESETS, preset_table
+# The standard library only: the three commands answer --help and bad flags before torch, torchvision and
+# matplotlib are imported (seconds on a laptop). The engine is imported once the flags have been parsed.
 
 # %% auto #0
-__all__ = ['FLAGS', 'HELP_GROUPS', 'str2bool', 'json_list', 'make_parser', 'load_config_file', 'run_settings', 'config_from_args',
-           'main', 'cli']
+__all__ = ['FLAGS', 'HELP_GROUPS', 'str2bool', 'json_list', 'threads_arg', 'make_parser', 'bench_parser', 'report_parser',
+           'load_config_file', 'check_path', 'check_preset', 'run_settings', 'config_from_args', 'main', 'cli',
+           'bench_cli', 'report_cli']
 
 # %% ../nbs/16_train.ipynb #58c770dd
 def str2bool(s:str) -> bool:
@@ -37,6 +36,15 @@ def json_list(kind=None, n=None):
 
 # %% ../nbs/16_train.ipynb #37cd9a36
 _NUM = (int, float)
+
+def threads_arg(s:str) -> int|None:
+    "'auto' (None: decided when the run starts) or a number of CPU threads >= 1"
+    if str(s).lower() == 'auto': return None
+    try: n = int(s)
+    except ValueError: n = 0
+    if n < 1: raise argparse.ArgumentTypeError(f"expected auto or a number of threads >= 1, got {s!r}")
+    return n
+
 FLAGS = [  # (name, type or action, help); the original implementation's flags first, then ours
     ('arch', str, 'vgg, resnet, resnet_preact, wrn, densenet, pyramidnet, resnext, shake_shake, se_resnet_preact'),
     ('layout', str, "paper (the paper's network; default) or original (the original implementation's network, as the README's presets use)"),
@@ -62,6 +70,7 @@ FLAGS = [  # (name, type or action, help); the original implementation's flags f
     ('resume', 'store_true', 'continue the run in --outdir (its settings are the defaults)'), ('overwrite', 'store_true', 'replace the run in --outdir (when the new one has saved an epoch)'),
     ('loader', str, 'fast (data on the device) or classic (DataLoader)'), ('amp', str, 'auto, bf16, fp16 or off (auto: bf16 on CUDA, fp16 before Ampere; bf16 on a CPU with bf16 units; off on MPS)'),
     ('channels_last', str2bool, '(CUDA and CPU: true; MPS: false)'), ('compile', str, 'auto, off, default, reduce-overhead or max-autotune (auto: on CUDA only)'),
+    ('threads', threads_arg, 'CPU threads: auto (one per free core: fewer while other programs keep the cores busy) or a number'),
     ('deterministic', 'store_true', 'deterministic algorithms'), ('no_weight_decay_on_bn', 'store_true', 'no decay on BN weights and biases'),
     ('T0', int, 'sgdr: first period (epochs)'), ('T_mult', int, 'sgdr: period multiplier'), ('warmup_epochs', float, 'linear warm-up'),
     ('run_epochs', int, 'stop after this many epochs of this invocation (resume later)'), ('steps_per_epoch', int, 'cap iterations per epoch (smoke tests)'),
@@ -91,15 +100,17 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f'{self.prog}: error: {message}{self._hint(message)} (see --help)\n')
 
-HELP_GROUPS = {  # the sections of --help, in order; every flag of FLAGS is in one
-    'model': ('arch', *MODEL_ARGS),
+HELP_GROUPS = {  # the sections of --help, in order; every flag of FLAGS is in one. 'model' is the engine's MODEL_ARGS
+    'model': ('arch', 'layout', 'depth', 'block_type', 'base_channels', 'remove_first_relu', 'add_last_bn', 'preact_stage',
+              'widening_factor', 'growth_rate', 'compression_rate', 'drop_rate', 'pyramid_alpha', 'cardinality',
+              'shake_forward', 'shake_backward', 'shake_image', 'se_reduction', 'n_channels', 'n_layers', 'use_bn', 'shortcut'),
     'optimisation': ('epochs', 'batch_size', 'optimizer', 'base_lr', 'weight_decay', 'momentum', 'nesterov', 'betas',
                      'no_weight_decay_on_bn', 'scheduler', 'milestones', 'lr_decay', 'lr_min', 'T0', 'T_mult', 'warmup_epochs'),
     'data and augmentation': ('dataset', 'data_dir', 'download', 'loader', 'num_workers', 'use_cutout', 'cutout_size', 'cutout_prob',
                               'cutout_inside', 'use_random_erasing', 'random_erasing_prob', 'random_erasing_area_ratio_range',
                               'random_erasing_min_aspect_ratio', 'random_erasing_max_attempt', 'use_mixup', 'mixup_alpha'),
     'run': ('outdir', 'seed', 'test_first', 'device', 'resume', 'overwrite', 'run_epochs', 'steps_per_epoch', 'deterministic', 'progress'),
-    'speed (default: what is fastest on the device)': ('amp', 'channels_last', 'compile'),
+    'speed (default: what is fastest on the device)': ('amp', 'channels_last', 'compile', 'threads'),
 }
 
 def make_parser() -> argparse.ArgumentParser:
@@ -121,6 +132,38 @@ def make_parser() -> argparse.ArgumentParser:
     run.add_argument('--gpu', help="the original implementation's GPU choice: '-1' for CPU, or one GPU index (several GPUs: use torchrun)")
     return p
 
+# %% ../nbs/16_train.ipynb #91113da2
+def bench_parser() -> argparse.ArgumentParser:
+    "The `pytorch-cls-bench` argument parser"
+    p = _Parser(prog='pytorch-cls-bench', description='Training throughput: classic pipeline vs ours, side by side.', allow_abbrev=False)
+    p.add_argument('--presets', nargs='*', help='preset names (pytorch-cls-train --list_presets), or resnet_preact_56')
+    p.add_argument('--readme_table', '--readme-table', action='store_true', help="every architecture of the original README's CIFAR-10 table")
+    p.add_argument('--seed_table', dest='readme_table', action='store_true', help=argparse.SUPPRESS)  # the old name, kept for scripts
+    p.add_argument('--arch'); p.add_argument('--depth', type=int); p.add_argument('--block_type'); p.add_argument('--base_channels', type=int)
+    p.add_argument('--widening_factor', type=int); p.add_argument('--growth_rate', type=int); p.add_argument('--cardinality', type=int)
+    p.add_argument('--batch_sizes', nargs='+', type=int, help="default: each preset's own (128 for --arch)"); p.add_argument('--steps', type=int, default=150)
+    p.add_argument('--warmup', type=int, default=30); p.add_argument('--device', default='auto')
+    p.add_argument('--modes', nargs='+', default=['classic', 'fast'], choices=['classic', 'fast'])
+    p.add_argument('--num_workers', type=int, help='classic DataLoader workers (default: 8, at most one per CPU core)')
+    p.add_argument('--compile', choices=('auto', 'off', 'default', 'reduce-overhead', 'max-autotune'),
+                   help="our mode's compile setting (default: the engine's choice, auto)")
+    p.add_argument('--amp', choices=('auto', 'bf16', 'fp16', 'off'), help="our mode's mixed precision (default: auto)")
+    p.add_argument('--channels_last', type=str2bool, help="our mode's memory format: true or false (default: the engine's choice)")
+    p.add_argument('--threads', type=threads_arg, help='CPU threads: auto (one per free core, as pytorch-cls-train decides) or a number')
+    p.add_argument('--json', help='write the results here (refuses to overwrite)')
+    return p
+
+def report_parser() -> argparse.ArgumentParser:
+    "The `pytorch-cls-report` argument parser"
+    p = _Parser(prog='pytorch-cls-report', allow_abbrev=False, description='Confusion matrix, per-class accuracy and top losses '
+                'of a trained run, written as PNG and CSV files next to it.')
+    p.add_argument('run_dir', help='a run folder written by pytorch-cls-train (holds config.json and checkpoint.pth)')
+    p.add_argument('--out', help='where to write the report (default: the run folder)')
+    p.add_argument('--top_k', '--top-k', type=int, default=24, help='images in the top-loss gallery')
+    p.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
+    p.add_argument('--overwrite', action='store_true', help='replace a report already there (e.g. after --resume trained the run further)')
+    return p
+
 # %% ../nbs/16_train.ipynb #88d8688e
 def load_config_file(path:str) -> dict:
     "Settings from a JSON or YAML file"
@@ -137,33 +180,68 @@ def load_config_file(path:str) -> dict:
     try: d = yaml.safe_load(text) if is_yaml else json.loads(text)
     except Exception as e: raise ValueError(f'cannot parse config file {path}: {str(e).splitlines()[0]}') from None
     if not isinstance(d, dict): raise ValueError(f'config file {path} must hold a mapping of settings, got {type(d).__name__}')
+    if (odd := [k for k in d if not isinstance(k, str)]):
+        raise ValueError(f'config file {path}: setting names are words such as epochs; got {odd[0]!r}')
     return d
 
-_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
+def check_path(flag:str, path) -> None:
+    "A `ValueError` naming `flag` if `path` cannot name a file here: a name longer than the file system allows, a loop of links"
+    parts = Path(os.path.expanduser(str(path))).parts
+    try: limit = os.pathconf(next((str(a) for a in Path(os.path.abspath(path)).parents if a.exists()), '/'), 'PC_NAME_MAX')
+    except (OSError, ValueError, AttributeError): limit = 255
+    long = [p for p in parts if len(os.fsencode(p)) > limit]
+    if long: raise ValueError(f"{flag}: the name {long[0][:24]}... ({len(os.fsencode(long[0]))} bytes) is longer than the file system "
+                              f"allows ({limit} bytes per name); choose a shorter one")
+    try: os.stat(os.path.expanduser(str(path)))
+    except OSError as e:
+        if e.errno == 40: raise ValueError(f'{flag} {path}: a loop of symbolic links (a link that points back to itself)') from None  # ELOOP
+
+def check_preset(name:str) -> str:
+    "`name` if it is a preset; else a `ValueError` with the closest names (a network's spelling, wrn28_10, points to its preset)"
+    from pytorch_cls.presets import PRESETS  # plain data: light
+    if name in PRESETS: return name
+    squash = lambda s: s.lower().replace('_', '').replace('-', '')
+    s = squash(name.removesuffix('_original'))
+    same = [p for p in PRESETS if squash(p) == s] or ([p for p in PRESETS if squash(p).startswith(s)] if any(c.isdigit() for c in s) else [])
+    if same: raise ValueError(f"unknown preset {name!r}: did you mean {' or '.join(same[:3])}? (a network is spelt {name}, "
+                              f"its preset with an underscore before the numbers; see --list_presets)")
+    close = difflib.get_close_matches(name, PRESETS, n=3)
+    raise ValueError(f"unknown preset {name!r}; see --list_presets ({'did you mean ' + ' or '.join(close) + '?' if close else 'e.g. ' + ', '.join(list(PRESETS)[:3]) + ', ...'})")
+
 _NOT_INHERITED = ('outdir', 'resume', 'overwrite', 'run_epochs', 'progress')  # what each invocation says for itself
+
+def _light_checks(ns:dict):
+    "What can be checked before the engine is imported: the preset's name, the paths' names"
+    if ns.get('preset') is not None: check_preset(ns['preset'])
+    for flag in ('outdir', 'data_dir', 'config'):
+        if ns.get(flag) is not None: check_path(f'--{flag}', ns[flag])
+
+def _fields() -> set:
+    from pytorch_cls.engine import TrainConfig
+    return {f.name for f in dataclasses.fields(TrainConfig)}
 
 def run_settings(outdir) -> dict:
     "The settings recorded in the run folder `outdir` (in its checkpoint), as defaults for resuming it; {} if it holds no checkpoint"
+    from pytorch_cls.engine import load_checkpoint
     p = Path(outdir).expanduser()/'checkpoint.pth'
     if not p.is_file(): return {}
     saved = load_checkpoint(p)['config']
-    return {k: saved[k] for k in _FIELDS if k in saved and k not in _NOT_INHERITED}
+    return {k: saved[k] for k in _fields() if k in saved and k not in _NOT_INHERITED}
 
-def config_from_args(argv:list|None=None) -> TrainConfig|None:
-    "Parse `argv` into a `TrainConfig` (None after --list_presets)"
+def config_from_args(argv:list|None=None):
+    "Parse `argv` into a checked `TrainConfig` (None after --list_presets)"
     ns = vars(make_parser().parse_args(argv))
     if ns.pop('list_presets', False):
+        from pytorch_cls.presets import preset_table
         print(preset_table()); return None
+    _light_checks(ns)
+    from pytorch_cls.engine import TrainConfig, resolve
+    from pytorch_cls.presets import PRESETS
     settings = run_settings(ns['outdir']) if ns.get('resume') and ns.get('outdir') else {}
-    if 'preset' in ns:
-        name = ns.pop('preset')
-        if name not in PRESETS:
-            close = difflib.get_close_matches(name, PRESETS, n=3)
-            raise ValueError(f"unknown preset {name!r}; see --list_presets ({'did you mean ' + ' or '.join(close) + '?' if close else 'e.g. ' + ', '.join(list(PRESETS)[:3]) + ', ...'})")
-        settings.update(PRESETS[name]['config'])
+    if 'preset' in ns: settings.update(PRESETS[check_preset(ns.pop('preset'))]['config'])
     if 'config' in ns:
         file = load_config_file(ns.pop('config'))
-        unknown = sorted(set(file) - _FIELDS)
+        unknown = sorted(set(file) - _fields())
         if unknown: raise ValueError(f"unknown setting(s) {', '.join(unknown)} in the config file")
         settings.update(file)
     gpu = ns.pop('gpu', None)
@@ -179,9 +257,13 @@ def config_from_args(argv:list|None=None) -> TrainConfig|None:
 # %% ../nbs/16_train.ipynb #4182da2c
 def main(argv:list|None=None) -> int:
     "Entry point of `pytorch-cls-train` and `python -m pytorch_cls.train`"
-    import torch
-    from pytorch_cls.data import DatasetUnavailable
+    argv = sys.argv[1:] if argv is None else list(argv)
+    ns = vars(make_parser().parse_args(argv))  # --help and mistyped flags are answered here, before torch is imported
     def say(e): print(f'pytorch-cls-train: {e}', file=sys.stderr)
+    try: _light_checks(ns)
+    except ValueError as e: say(f'error: {e}'); return 2
+    from pytorch_cls.engine import RunError, RunInterrupted, RunStopped, fit, is_out_of_memory
+    from pytorch_cls.data import DatasetUnavailable
     try:
         cfg = config_from_args(argv)
         if cfg is not None:
@@ -190,8 +272,12 @@ def main(argv:list|None=None) -> int:
     except RunInterrupted as e: say(e); return 130
     except RunStopped as e: say(f'stopped: {e}'); return 1
     except (ValueError, RunError, DatasetUnavailable) as e: say(f'error: {e}'); return 2
-    except torch.OutOfMemoryError as e: say(f"error: out of memory ({str(e).splitlines()[0][:120]}): lower --batch_size"); return 1
     except KeyboardInterrupt: say('interrupted before training started; nothing was written'); return 130
+    except (MemoryError, RuntimeError) as e:
+        if not is_out_of_memory(e): raise
+        say(f"error: out of memory before training started ({str(e).splitlines()[0][:120]}): lower --batch_size"); return 2
+    except OSError as e:  # a file-system error no check foresaw: still one line
+        say(f"error: {e.strerror or e}{f': {e.filename}' if e.filename else ''}"); return 2
     return 0
 
 def _where_to_look(outdir) -> str:
@@ -199,12 +285,44 @@ def _where_to_look(outdir) -> str:
             f"`pytorch-cls-report {outdir}` (confusion matrix, per-class accuracy, top losses) or pytorch_cls.interpret "
             f"(https://pytorch-cls.github.io/pytorch_cls/interpret.html)")
 
-def _sigterm(signum, frame): raise KeyboardInterrupt  # a scheduler's SIGTERM ends the run as Ctrl-C does: cleanly, with a message
+# %% ../nbs/16_train.ipynb #335c9a13
+def _sigterm(signum, frame):
+    "A scheduler's SIGTERM ends the run as Ctrl-C does: cleanly, with a message (once: torchrun may send it again)"
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if sys.exc_info()[0] is None: raise KeyboardInterrupt  # else the run is already stopping, with its own message
+
+def _command(prog:str, run, interrupted:str) -> int:
+    "`run(argv)` with SIGTERM as Ctrl-C; an interrupt that escapes it (while torch imports) gets the line `interrupted`"
+    signal.signal(signal.SIGTERM, _sigterm)
+    argv = sys.argv[1:]
+    try: return run(argv)
+    except KeyboardInterrupt: print(f'{prog}: {interrupted}', file=sys.stderr); return 130
+
+def _bench(argv):
+    bench_parser().parse_args(argv)
+    from pytorch_cls.bench import main as bench_main
+    return bench_main(argv)
+
+def _report(argv):
+    args = report_parser().parse_args(argv)
+    try:
+        check_path('the run folder', args.run_dir)
+        if args.out is not None: check_path('--out', args.out)
+    except ValueError as e: print(f'pytorch-cls-report: error: {e}', file=sys.stderr); return 2
+    from pytorch_cls.interpret import main as report_main
+    return report_main(argv)
 
 def cli():
     "Console script `pytorch-cls-train`"
-    signal.signal(signal.SIGTERM, _sigterm)
-    sys.exit(main())
+    sys.exit(_command('pytorch-cls-train', main, 'interrupted before training started; nothing was written'))
+
+def bench_cli():
+    "Console script `pytorch-cls-bench`"
+    sys.exit(_command('pytorch-cls-bench', _bench, 'interrupted before measuring; nothing was written'))
+
+def report_cli():
+    "Console script `pytorch-cls-report`"
+    sys.exit(_command('pytorch-cls-report', _report, 'interrupted'))
 
 # %% ../nbs/16_train.ipynb #a6c3bba8
 if __name__ == '__main__' and '__file__' in globals(): cli()  # not when this notebook runs
