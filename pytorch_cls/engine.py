@@ -6,7 +6,7 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/engine.html.md"""
 
 # %% ../nbs/15_engine.ipynb #aa4942a0
 from __future__ import annotations
-import csv, dataclasses, io, json, math, os, platform, re, shutil, signal, sys, tempfile, threading, time
+import csv, dataclasses, gc, io, json, math, os, platform, re, shutil, signal, sys, tempfile, threading, time, traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -534,6 +534,10 @@ def _write_probe(folder:Path):
 
 def _save_error(e:BaseException, folder:Path) -> str:
     "Why a file could not be written in `folder`, in words: torch.save reports a full disk as a RuntimeError"
+    x = e
+    while x is not None:  # the failed writer's open file holds its space until the frames that hold it let go
+        traceback.clear_frames(x.__traceback__); x = x.__context__
+    gc.collect()
     try: free = shutil.disk_usage(folder).free
     except OSError: free = None
     if free is not None and free < 64 * 2**20: return f'the disk is full: {free / 2**20:.1f} MB free'
@@ -641,6 +645,7 @@ class RunFolder:
             for name, write in files.items(): tmps[name] = _write_tmp(p/name, write)
             self._commit(tmps, epoch, first)
         except (OSError, RuntimeError) as e:  # RuntimeError: torch.save on a full disk
+            for t in tmps.values(): t.unlink(missing_ok=True)  # first, so that the message counts the space they held as free
             raise RunStopped(f"cannot save epoch {epoch} in {p} ({_save_error(e, p)})") from None
         finally:
             for t in tmps.values(): t.unlink(missing_ok=True)
@@ -660,6 +665,7 @@ class RunFolder:
             with _signals_held():
                 for name in stale: os.replace(tmps.pop(name), p/name)
         except (OSError, RuntimeError) as e:
+            for t in tmps.values(): t.unlink(missing_ok=True)
             raise RunStopped(f"cannot bring {', '.join(stale)} up to date in {p} ({_save_error(e, p)})") from None
         finally:
             for t in tmps.values(): t.unlink(missing_ok=True)
