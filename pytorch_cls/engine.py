@@ -629,7 +629,7 @@ class RunFolder:
         with _signals_held():
             for name in _ORDER:
                 if name not in tmps: continue
-                os.replace(tmps.pop(name), self.path/name)
+                os.replace(tmps[name], self.path/name); del tmps[name]
                 if name == 'checkpoint.pth': self.saved, self.epoch = True, epoch
             if first:  # the old run's files that the new run does not write (TensorBoard events; curves.png if not plotted)
                 for f in self.leftovers:
@@ -663,7 +663,7 @@ class RunFolder:
         try:
             for name in stale: tmps[name] = _write_tmp(p/name, files[name])
             with _signals_held():
-                for name in stale: os.replace(tmps.pop(name), p/name)
+                for name in stale: os.replace(tmps[name], p/name); del tmps[name]
         except (OSError, RuntimeError) as e:
             for t in tmps.values(): t.unlink(missing_ok=True)
             raise RunStopped(f"cannot bring {', '.join(stale)} up to date in {p} ({_save_error(e, p)})") from None

@@ -259,7 +259,7 @@ def main(argv:list|None=None) -> int:
     "Entry point of `pytorch-cls-train` and `python -m pytorch_cls.train`"
     argv = sys.argv[1:] if argv is None else list(argv)
     ns = vars(make_parser().parse_args(argv))  # --help and mistyped flags are answered here, before torch is imported
-    def say(e): print(f'pytorch-cls-train: {e}', file=sys.stderr)
+    def say(e): sys.stderr.write(f'pytorch-cls-train: {e}\n'); sys.stderr.flush()  # one write: processes do not interleave
     try: _light_checks(ns)
     except ValueError as e: say(f'error: {e}'); return 2
     from pytorch_cls.engine import RunError, RunInterrupted, RunStopped, fit, is_out_of_memory
