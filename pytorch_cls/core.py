@@ -6,7 +6,7 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/core.html.md"""
 
 # %% ../nbs/13_core.ipynb #9024fb22
 from __future__ import annotations
-import difflib, importlib, inspect, math, os, re
+import difflib, importlib, inspect, math, os, re, warnings
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -181,8 +181,8 @@ class Table:
     "A small table that renders as markdown in notebooks and the docs, and as aligned text elsewhere"
     def __init__(self, header:list, rows:list): self.header, self.rows = list(header), [list(r) for r in rows]
     def _cells(self): return [[str(c) for c in r] for r in [self.header] + self.rows]
-    def _repr_markdown_(self):
-        h, *rs = self._cells()
+    def _repr_markdown_(self):  # a `|` inside a cell is escaped, a line break becomes a space
+        h, *rs = [[c.replace('|', '\\|').replace('\n', ' ') for c in r] for r in self._cells()]
         return '\n'.join(['| ' + ' | '.join(h) + ' |', '|' + '---|' * len(h)] + ['| ' + ' | '.join(r) + ' |' for r in rs])
     def __repr__(self):  # numeric columns right-aligned, text left-aligned
         cells = self._cells()
@@ -245,28 +245,86 @@ def zoo(input_size=(3, 32, 32)) -> Table:
 
 def _first_number(s): return float(m.group()) if (m := re.search(r'\d+(\.\d+)?', s or '')) else None
 
-def _place_labels(ax, xs, ys, labels, colors, fontsize=9):
-    "Label each point without overlapping other labels, points, the legend or the axes' edge: the nearest free spot, with a leader line when far"
+def _crosses(p, q, box, pad=2.):
+    "Whether the segment p-q passes through `box` (x0, y0, x1, y1) grown by `pad` (display pixels)"
+    t0, t1, (dx, dy) = 0., 1., (q[0] - p[0], q[1] - p[1])
+    for d, room in ((-dx, p[0] - box[0] + pad), (dx, box[2] + pad - p[0]),
+                    (-dy, p[1] - box[1] + pad), (dy, box[3] + pad - p[1])):  # Liang-Barsky clipping
+        if d == 0:
+            if room <= 0: return False
+        elif d < 0: t0 = max(t0, room / d)
+        else: t1 = min(t1, room / d)
+        if t0 >= t1: return False
+    return True
+
+def _segments_cross(a, b, c, d):
+    "Whether the segments a-b and c-d intersect"
+    def side(p, q, r): return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+    return side(a, b, c) * side(a, b, d) < 0 and side(c, d, a) * side(c, d, b) < 0
+
+def _overlap(a, b): return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+_LEADER = 13  # points: a label further than this from its point gets a leader line
+
+def _layout_labels(pts, sizes, area, blocked, order, cands, fallback=True):
+    "Greedy placement in `order`: for each label the first free candidate offset (pixels), else (`fallback`) the one that hits least; (offsets, misses)"
+    boxes, lines, offsets, misses = list(blocked), [], {}, 0
+    def box_at(i, ox, oy):
+        (px, py), (w, h) = pts[i], sizes[i]
+        x0 = px + ox if ox > 0.1 else px + ox - w if ox < -0.1 else px + ox - w / 2
+        return (x0, py + oy - h / 2, x0 + w, py + oy + h / 2)
+    def cost(i, ox, oy, far, full):  # how many things the label (and its leader) would hit; 0: free
+        b = box_at(i, ox, oy)
+        hits = (b[0] < area[0] or b[2] > area[2] or b[1] < area[1] or b[3] > area[3],
+                (_overlap(b, t) for t in boxes), (_crosses(p, q, b) for p, q in lines),
+                (b[0] - 4 < x < b[2] + 4 and b[1] - 4 < y < b[3] + 4 for x, y in pts))
+        end = pts[i] + np.array([ox, oy])
+        hits += ((_crosses(pts[i], end, t) for t in boxes), (_segments_cross(pts[i], end, p, q) for p, q in lines),
+                 (j != i and _crosses(pts[i], end, (x - 3, y - 3, x + 3, y + 3), pad=0) for j, (x, y) in enumerate(pts))) if far else ()
+        if not full: return int(hits[0] or any(any(h) for h in hits[1:]))
+        return 10 * hits[0] + sum(sum(h) for h in hits[1:])
+    for i in order:
+        free = next(((0, ox, oy, far) for ox, oy, far in cands if not cost(i, ox, oy, far, False)), None)
+        if free is None and not fallback: free = (1, *cands[0])
+        c, ox, oy, far = free or min((cost(i, ox, oy, far, True), ox, oy, far) for ox, oy, far in cands)
+        misses += c > 0
+        offsets[i] = (ox, oy)
+        boxes.append(box_at(i, ox, oy))
+        if far: lines.append((pts[i], pts[i] + np.array([ox, oy])))
+    return offsets, misses
+
+def _place_labels(ax, xs, ys, labels, colors, fontsize=9, tries=20):
+    "Label each point in the nearest free spot: no label overlaps another label, a point, a leader line, the legend or the axes' edge; a leader line when far, crossing no label, point or other leader line"
     fig = ax.figure; r = fig.canvas.get_renderer()
     pts = ax.transData.transform(list(zip(xs, ys)))
-    box = ax.get_window_extent(r)
-    taken = [lg.get_window_extent(r)] if (lg := ax.get_legend()) else []
-    def free(bb):
-        if bb.x0 < box.x0 or bb.x1 > box.x1 or bb.y0 < box.y0 or bb.y1 > box.y1: return False
-        if any(bb.overlaps(t) for t in taken): return False
-        return not any(bb.x0 - 4 < px < bb.x1 + 4 and bb.y0 - 4 < py < bb.y1 + 4 for px, py in pts)
-    order = sorted(range(len(labels)), key=lambda i: -sum(np.hypot(*(pts - pts[i]).T) < 60))  # crowded points first
-    cands = [(r_ * math.cos(a), r_ * math.sin(a)) for r_ in (5, 12, 20, 30, 42, 56, 72) for a in np.radians([0, 30, -30, 180, 150, -150, 90, -90, 60, -60, 120, -120])]
-    for i in order:
-        for dx, dy in cands:
-            t = ax.annotate(labels[i], (xs[i], ys[i]), xytext=(dx, dy), textcoords='offset points', fontsize=fontsize, color=colors[i],
-                            ha='left' if dx > 0.1 else 'right' if dx < -0.1 else 'center', va='center')
-            bb = t.get_window_extent(r)
-            if free(bb): break
-            t.remove()
-        else: t = ax.annotate(labels[i], (xs[i], ys[i]), xytext=(5, 0), textcoords='offset points', fontsize=fontsize, color=colors[i], va='center')
-        if math.hypot(dx, dy) > 13: t.arrow_patch = None; ax.annotate('', (xs[i], ys[i]), xytext=(dx, dy), textcoords='offset points', arrowprops=dict(arrowstyle='-', lw=0.6, color=colors[i], shrinkA=0, shrinkB=3))
-        taken.append(t.get_window_extent(r))
+    sizes = []
+    for l in labels:
+        t = ax.text(0, 0, l, fontsize=fontsize); bb = t.get_window_extent(r); t.remove()
+        sizes.append((bb.width, bb.height))
+    a = ax.get_window_extent(r)
+    blocked = [tuple(lg.get_window_extent(r).extents)] if (lg := ax.get_legend()) else []
+    angles = np.radians([0, 180, 30, -30, 150, -150, 90, -90, 60, -60, 120, -120, 15, -15, 165, -165,
+                         45, -45, 135, -135, 75, -75, 105, -105])
+    px_per_pt = fig.dpi / 72
+    cands = [(d * math.cos(t) * px_per_pt, d * math.sin(t) * px_per_pt, d > _LEADER)
+             for d in (5, 12, 20, 30, 42, 56, 72, 90, 110, 130, 150) for t in angles]
+    crowded = sorted(range(len(labels)), key=lambda i: -sum(np.hypot(*(pts - pts[i]).T) < 60))
+    rng = np.random.default_rng(0)
+    best = None
+    for k in range(tries):  # crowded points first, then shuffled orders until every label finds a free spot
+        order = crowded if k == 0 else list(rng.permutation(len(labels)))
+        offsets, misses = _layout_labels(pts, sizes, tuple(a.extents), blocked, order, cands, fallback=False)
+        if best is None or misses < best[1]: best = (offsets, misses, order)
+        if misses == 0: break
+    if best[1]: best = _layout_labels(pts, sizes, tuple(a.extents), blocked, best[2], cands)  # the least bad spots
+    for i, (ox, oy) in best[0].items():
+        dx, dy = ox / px_per_pt, oy / px_per_pt
+        ax.annotate(labels[i], (xs[i], ys[i]), xytext=(dx, dy), textcoords='offset points', fontsize=fontsize,
+                    color=colors[i], ha='left' if dx > 0.1 else 'right' if dx < -0.1 else 'center', va='center')
+        if math.hypot(dx, dy) > _LEADER:
+            ax.annotate('', (xs[i], ys[i]), xytext=(dx, dy), textcoords='offset points',
+                        arrowprops=dict(arrowstyle='-', lw=0.6, color=colors[i], shrinkA=0, shrinkB=3))
+    return best[1]
 
 def plot_zoo(input_size=(3, 32, 32)):
     "Parameters (log scale) against the paper's CIFAR-10 error: one labelled point per registered variant of the papers' networks"
@@ -287,7 +345,8 @@ def plot_zoo(input_size=(3, 32, 32)):
         ax.set_xlim(min(q[2] for q in pts) / 2, max(q[2] for q in pts) * 4); ax.set_ylim(min(q[3] for q in pts) - 0.6, max(q[3] for q in pts) + 0.4)
         ax.legend(ncols=2, loc='lower left'); ax.grid(alpha=0.3)
         fig.tight_layout()
-        _place_labels(ax, [q[2] for q in pts], [q[3] for q in pts], [q[0] for q in pts], colors)
+        misses = _place_labels(ax, [q[2] for q in pts], [q[3] for q in pts], [q[0] for q in pts], colors)
+    if misses: warnings.warn(f'plot_zoo: {misses} label(s) found no free spot and overlap something')
     return fig
 
 # %% ../nbs/13_core.ipynb #da3dc55b
