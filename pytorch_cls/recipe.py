@@ -25,7 +25,8 @@ from .engine import cpu_bf16_units
 from .lr_schedules import build_scheduler
 
 # %% auto #0
-__all__ = ['SmallData', 'small_data', 'score', 'train', 'compare', 'plot_compare', 'summary']
+__all__ = ['SmallData', 'small_data', 'channel_stats', 'nesterov_step', 'score', 'train', 'without_augmentation', 'compare',
+           'plot_compare', 'summary']
 
 # %% ../nbs/recipe.ipynb #33417968
 class SmallData(NamedTuple):
@@ -88,7 +89,19 @@ def small_data(n_train:int=5000, n_test:int=1000,
     (xa, ya), (xb, yb) = _drawn(n_train, info.size, info.in_channels, seed), _drawn(n_test, info.size, info.in_channels, seed + 1)
     return SmallData(xa, ya, xb, yb, info, f'drawn shapes ({len(SHAPES)} classes), {n_train:,} training and {n_test:,} test images')
 
-# %% ../nbs/recipe.ipynb #b2bd749d
+# %% ../nbs/recipe.ipynb #b765d045
+def channel_stats(images:torch.Tensor) -> tuple:
+    "Per-channel mean and standard deviation of uint8 images (N, C, H, W), in [0, 1]"
+    x = images.float().div(255)
+    return x.mean((0, 2, 3)), x.std((0, 2, 3), correction=0)
+
+# %% ../nbs/recipe.ipynb #c987b18b
+def nesterov_step(w, b, g, lr:float, mu:float=0.9):
+    "One step of SGD with Nesterov momentum: the new weights and buffer"
+    b = mu * b + g
+    return w - lr * (g + mu * b), b
+
+# %% ../nbs/recipe.ipynb #f8752990
 def _amp(device, amp):
     "'auto': bf16 on a GPU, and on a CPU with bf16 units (elsewhere bf16 is emulated, slower than fp32)"
     if amp != 'auto': return amp
@@ -102,6 +115,13 @@ def _loaders(data, batch_size, seed, device):
     return (train, DeviceLoader(data.train_x, data.train_y, batch_size=500, train=False, **kw),
             DeviceLoader(data.test_x, data.test_y, batch_size=500, train=False, **kw))
 
+def _last_line(label, h):
+    r = h[-1]
+    return (f"{label or 'run'}: {len(h)} epochs in {sum(x['seconds'] for x in h):.0f} s; training loss "
+            f"{r['train_loss']:.3f}, training error {100 - 100 * r['train_acc']:.1f}%, "
+            f"test error {100 - 100 * r['test_acc']:.1f}%")
+
+# %% ../nbs/recipe.ipynb #7b256b65
 @torch.no_grad()
 def score(model:nn.Module, loader, amp=None) -> tuple:
     "Mean cross-entropy and accuracy of `model`, in eval mode, over `loader`"
@@ -114,34 +134,30 @@ def score(model:nn.Module, loader, amp=None) -> tuple:
         correct += (out.argmax(1) == y).sum().item(); n += len(y)
     return loss / n, correct / n
 
-def _last_line(label, h):
-    r = h[-1]
-    return (f"{label or 'run'}: {len(h)} epochs in {sum(x['seconds'] for x in h):.0f} s; training loss "
-            f"{r['train_loss']:.3f}, training error {100 - 100 * r['train_acc']:.1f}%, "
-            f"test error {100 - 100 * r['test_acc']:.1f}%")
-
 def train(model:nn.Module, data:SmallData, *,
           epochs:int=10, batch_size:int=128,
           lr:float=0.1, momentum:float=0.9, weight_decay:float=5e-4,
-          schedule:str='cosine', # 'cosine', 'multistep' (x0.1 at 1/2 and 3/4) or 'none'
-          tfms=(),               # batch augmentations after crop + flip, e.g. BatchCutout(16)
+          schedule:str='cosine', # 'cosine', 'multistep' (x0.1 at 1/2, 3/4) or 'none'
+          tfms=(),               # batch augmentations after crop + flip: Cutout...
           seed:int=0,            # the order of the images and every random draw
           amp='auto',            # bf16 where the device is fast at it, else fp32
           label:str='',          # names the run in the progress bar and the last line
           verbose:bool=True) -> list:
-    "Train `model` on `data` with the recipe; one row per epoch: losses, accuracies, rate, time"
+    "Train `model` on `data` with the recipe; a row per epoch: losses, accuracies, time"
     dev = next(model.parameters()).device
     amp = _amp(dev, amp)
-    model.to(memory_format=torch.channels_last if dev.type != 'mps' else torch.contiguous_format)
+    fmt = torch.contiguous_format if dev.type == 'mps' else torch.channels_last
+    model.to(memory_format=fmt)
     train_dl, clean_dl, test_dl = _loaders(data, batch_size, seed, dev)
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, nesterov=True,
-                          weight_decay=weight_decay)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum,
+                          nesterov=momentum > 0, weight_decay=weight_decay)
     steps = [epochs // 2, epochs * 3 // 4] if schedule == 'multistep' else ()
     sched = build_scheduler(opt, scheduler=schedule, epochs=epochs,
                             iters_per_epoch=len(train_dl), milestones=steps)
     torch.manual_seed(seed)  # the draws of `tfms`
     history = []
-    for epoch in tqdm(range(1, epochs + 1), desc=label, leave=False, disable=not verbose):
+    for epoch in tqdm(range(1, epochs + 1), desc=label, leave=False,
+                      disable=not verbose):
         model.train()
         t0, rate = time.perf_counter(), opt.param_groups[0]['lr']
         for x, y in train_dl:  # cropped, flipped and normalised by the loader
@@ -159,20 +175,24 @@ def train(model:nn.Module, data:SmallData, *,
     if verbose: print(_last_line(label, history), flush=True)
     return history
 
-# %% ../nbs/recipe.ipynb #1e76b38f
-def compare(runs:dict,            # {label: dict(model=a function that builds the network, any other `train` setting)}
+# %% ../nbs/recipe.ipynb #3e08049c
+def without_augmentation(data:SmallData) -> SmallData:
+    "`data` whose training images reach the network as they are: no padding, random crop or flip"
+    return data._replace(info=dataclasses.replace(data.info, pad=0, crop=0, flip=False))
+
+def compare(runs:dict,            # {label: dict(model=a function that builds the network, any `train` setting, or data=)}
             data:SmallData, seeds=(0,),
             device=None,          # default: the GPU if there is one, else the CPU
             **common) -> dict:
-    "Train every run on `data` once per seed (the network built after seeding); {label: [history per seed]}"
+    "Train every run on `data` (or the run's own `data`) once per seed, the network built after seeding; {label: [history per seed]}"
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     results = {}
     for label, kw in runs.items():
-        kw = {**common, **kw}; make = kw.pop('model')
+        kw = {**common, **kw}; make = kw.pop('model'); d = kw.pop('data', data)
         results[label] = []
         for s in seeds:
             torch.manual_seed(s); model = make().to(device)
-            h = train(model, data, seed=s, label=label + (f' (seed {s})' if len(seeds) > 1 else ''), **kw)
+            h = train(model, d, seed=s, label=label + (f' (seed {s})' if len(seeds) > 1 else ''), **kw)
             for row in h: row['params'] = count_params(model)
             results[label].append(h)
     return results
