@@ -17,21 +17,23 @@ __all__ = ['WideBasic', 'wrn_blocks_per_stage', 'WideResNet']
 
 # %% ../nbs/02_wrn.ipynb #bff3e5ce
 class WideBasic(nn.Module):
-    "Pre-activation wide block: BN-ReLU-conv3x3 (stride), BN-ReLU-dropout-conv3x3, plus the shortcut"
+    "Wide block: BN-ReLU-conv3x3, then BN-ReLU-dropout-conv3x3, plus the shortcut"
     def __init__(self, in_channels:int, out_channels:int, stride:int=1,
-                 drop_rate:float=0.,     # dropout probability inside the block
-                 layout:str='paper'):    # 'paper': dropout right before conv2; 'original': right after conv1, before BN2
+                 drop_rate:float=0.,   # dropout probability inside the block
+                 layout:str='paper'):  # 'original': dropout after conv1, before BN2
         super().__init__()
         check_layout(layout)
         self.layout = layout
-        self.bn1, self.conv1 = nn.BatchNorm2d(in_channels), conv3x3(in_channels, out_channels, stride)
+        self.bn1 = nn.BatchNorm2d(in_channels)
+        self.conv1 = conv3x3(in_channels, out_channels, stride)
         self.bn2, self.drop = nn.BatchNorm2d(out_channels), nn.Dropout(drop_rate)
         self.conv2 = conv3x3(out_channels, out_channels)
-        # a projection where the shape changes; it shares the block's pre-activation
-        self.shortcut = conv1x1(in_channels, out_channels, stride) if in_channels != out_channels or stride != 1 else None
+        # where the shape changes, a 1x1 projection of the block's pre-activation
+        changes = in_channels != out_channels or stride != 1
+        self.shortcut = conv1x1(in_channels, out_channels, stride) if changes else None
 
     def forward(self, x):
-        a = F.relu(self.bn1(x))                    # the pre-activation
+        a = F.relu(self.bn1(x))  # the pre-activation, shared with the projection
         y = self.conv1(a)
         if self.layout == 'original': y = self.drop(y)
         y = F.relu(self.bn2(y))
@@ -41,37 +43,49 @@ class WideBasic(nn.Module):
 
 # %% ../nbs/02_wrn.ipynb #aa174246
 def wrn_blocks_per_stage(depth:int) -> int:
-    "n for a WRN of `depth` layers: depth = 6n+4"
-    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 10 or (depth - 4) % 6:
-        raise ValueError(f"depth must be 6n+4 with n >= 1 (10, 16, 22, 28, 34, 40, ...), got {depth!r}")
+    "The number n of blocks per stage of a WRN with `depth` layers: depth = 6n+4"
+    ok = isinstance(depth, int) and not isinstance(depth, bool) and depth >= 10
+    if not ok or (depth - 4) % 6:
+        allowed = "6n+4 with n >= 1 (10, 16, 22, 28, 34, 40, ...)"
+        raise ValueError(f"depth must be {allowed}, got {depth!r}")
     return (depth - 4) // 6
+
+# %% ../nbs/02_wrn.ipynb #0a491150
+def _check_wrn(depth, widening_factor, drop_rate, base_channels, num_classes, in_channels, layout) -> int:
+    "Check the arguments of `WideResNet` (a `ValueError` that says what is allowed); n, the blocks per stage"
+    check_layout(layout)
+    n = wrn_blocks_per_stage(depth)
+    check_positive(widening_factor=widening_factor, base_channels=base_channels, num_classes=num_classes, in_channels=in_channels)
+    if isinstance(drop_rate, bool) or not isinstance(drop_rate, (int, float)) or not 0 <= drop_rate < 1:
+        raise ValueError(f"drop_rate must be a number in [0, 1), got {drop_rate!r}")
+    return n
 
 # %% ../nbs/02_wrn.ipynb #f6f33861
 @register_model('wrn')
 class WideResNet(Net):
-    "Wide residual network WRN-depth-k for CIFAR / MNIST-sized images (Zagoruyko and Komodakis 2016)"
+    "WRN-depth-k for CIFAR-sized images (Zagoruyko and Komodakis 2016)"
     def __init__(self, *,
-                 depth:int=28,            # 6n+4: the stem, two convs per block, three 1x1 projections
-                 widening_factor:int=10,  # k: the stages are 16k, 32k and 64k channels wide
+                 depth:int=28,            # 6n+4: stem, 2 convs per block, 3 projections
+                 widening_factor:int=10,  # k: the stages are 16k, 32k and 64k wide
                  drop_rate:float=0.0,     # dropout inside every block (paper: 0.3)
-                 base_channels:int=16,    # width of the stem; the stages scale it by k, 2k and 4k
-                 layout:str='paper',      # 'original': the original implementation's dropout position and initialisation
+                 base_channels:int=16,    # the stem's width, scaled by k, 2k, 4k
+                 layout:str='paper',      # 'original': its dropout position and init
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
-        check_layout(layout)
-        n = wrn_blocks_per_stage(depth)
-        check_positive(widening_factor=widening_factor, base_channels=base_channels, num_classes=num_classes, in_channels=in_channels)
-        if isinstance(drop_rate, bool) or not isinstance(drop_rate, (int, float)) or not 0 <= drop_rate < 1:
-            raise ValueError(f"drop_rate must be a number in [0, 1), got {drop_rate!r}")
+        n = _check_wrn(depth, widening_factor, drop_rate, base_channels,
+                       num_classes, in_channels, layout)
         self.stem = conv3x3(in_channels, base_channels)
         c = base_channels
-        for i in range(3):
+        for i in range(3):  # stage i+1: n blocks; stages 2 and 3 start by downsampling
             out = base_channels * widening_factor * 2**i
-            blocks = [WideBasic(c if j == 0 else out, out, 2 if (i and j == 0) else 1, drop_rate, layout) for j in range(n)]
+            blocks = [WideBasic(c, out, 1 if i == 0 else 2, drop_rate, layout)]
+            blocks += [WideBasic(out, out, 1, drop_rate, layout) for _ in range(n - 1)]
             self.add_module(f'stage{i+1}', nn.Sequential(*blocks))
             c = out
-        self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
-        if layout == 'paper': init_cnn(self, mode='fan_out')  # He-normal as the authors' code; BatchNorm at the identity
+        self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True),
+                                  nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(c, num_classes))
+        if layout == 'paper': init_cnn(self, mode='fan_out')  # He-normal, BN = identity
         else: init_cnn(self, mode='fan_in', bn_weight='uniform')
 
 # %% ../nbs/02_wrn.ipynb #e19a4f38
@@ -81,7 +95,9 @@ register_variant('wrn28_10_drop', 'wrn', paper_params=36.5, paper_error='3.89 (m
                  note='dropout 0.3 between the convolutions', depth=28, widening_factor=10, drop_rate=0.3, layout='paper')
 
 # %% ../nbs/02_wrn.ipynb #b037cb9b
-register_variant('wrn28_10_original', 'wrn', original_params=36_479_194, note="the original implementation's WRN-28-10 (its README: 4.03%)",
+register_variant('wrn28_10_original', 'wrn', original_params=36_479_194,
+                 note="the original implementation's WRN-28-10 (its README: 4.03%)",
                  depth=28, widening_factor=10, drop_rate=0.0, layout='original')
-register_variant('wrn28_10_drop_original', 'wrn', original_params=36_479_194, note="the original implementation's WRN-28-10, dropout 0.3 before BN2",
+register_variant('wrn28_10_drop_original', 'wrn', original_params=36_479_194,
+                 note="the original implementation's WRN-28-10, dropout 0.3 before BN2",
                  depth=28, widening_factor=10, drop_rate=0.3, layout='original')
