@@ -17,22 +17,24 @@ __all__ = ['DenseLayer', 'BottleneckLayer', 'DenseBlock', 'Transition', 'layers_
 
 # %% ../nbs/03_densenet.ipynb #a3d58293
 class DenseLayer(nn.Module):
-    "Basic dense layer: BN-ReLU-conv3x3 to `growth_rate` channels, [dropout], concatenated after the input"
+    "Basic dense layer: BN-ReLU-conv3x3 to `growth_rate` maps, appended to the input"
     def __init__(self, in_channels:int, growth_rate:int, drop_rate:float=0.):
         super().__init__()
-        self.bn1, self.conv1 = nn.BatchNorm2d(in_channels), conv3x3(in_channels, growth_rate)
+        self.bn1 = nn.BatchNorm2d(in_channels)
+        self.conv1 = conv3x3(in_channels, growth_rate)
         self.drop_rate, self.out_channels = drop_rate, in_channels + growth_rate
 
     def forward(self, x):
-        y = F.dropout(self.conv1(F.relu(self.bn1(x))), self.drop_rate, self.training)
-        return torch.cat([x, y], 1)
+        y = self.conv1(F.relu(self.bn1(x)))
+        y = F.dropout(y, self.drop_rate, self.training)  # a no-op at drop_rate 0
+        return torch.cat([x, y], 1)  # the input passes through untouched
 
     def extra_repr(self): return f'drop_rate={self.drop_rate}'
 
 # %% ../nbs/03_densenet.ipynb #9f53906e
 class BottleneckLayer(nn.Module):
-    "Bottleneck dense layer: BN-ReLU-conv1x1 to 4*`growth_rate`, [dropout], BN-ReLU-conv3x3 to `growth_rate`, [dropout], concatenated after the input"
-    expansion = 4
+    "Bottleneck dense layer: BN-ReLU-conv1x1 to 4k, BN-ReLU-conv3x3 to k, concatenated"
+    expansion = 4  # the 1x1 convolution's width, in multiples of the growth rate k
     def __init__(self, in_channels:int, growth_rate:int, drop_rate:float=0.):
         super().__init__()
         mid = self.expansion * growth_rate
@@ -49,25 +51,29 @@ class BottleneckLayer(nn.Module):
 
 # %% ../nbs/03_densenet.ipynb #bd42e33a
 class DenseBlock(Net):
-    "`num_layers` dense layers of `block_type` at one resolution: `in_channels` -> `in_channels + num_layers * growth_rate`"
-    def __init__(self, in_channels:int, num_layers:int, growth_rate:int, block_type:str='bottleneck', drop_rate:float=0.):
+    "`num_layers` dense layers at one resolution: C channels in, C + `num_layers` k out"
+    def __init__(self, in_channels:int, num_layers:int, growth_rate:int,
+                 block_type:str='bottleneck', drop_rate:float=0.):
         super().__init__()
         layer = DenseLayer if block_type == 'basic' else BottleneckLayer
-        for i in range(num_layers): self.add_module(f'layer{i+1}', layer(in_channels + i*growth_rate, growth_rate, drop_rate))
+        for i in range(num_layers):  # layer i+1 reads the input and the i before it
+            c = in_channels + i * growth_rate
+            self.add_module(f'layer{i+1}', layer(c, growth_rate, drop_rate))
         self.out_channels = in_channels + num_layers * growth_rate
 
 # %% ../nbs/03_densenet.ipynb #b467b179
 class Transition(Net):
-    "Between dense blocks: BN-ReLU-conv1x1 to `out_channels`, [dropout], 2x2 average pooling"
+    "Between dense blocks: BN-ReLU-conv1x1 to `out_channels`, [dropout], 2x2 avg pool"
     def __init__(self, in_channels:int, out_channels:int, drop_rate:float=0.):
-        super().__init__(nn.BatchNorm2d(in_channels), nn.ReLU(inplace=True), conv1x1(in_channels, out_channels))
+        super().__init__(nn.BatchNorm2d(in_channels), nn.ReLU(inplace=True),
+                         conv1x1(in_channels, out_channels))
         if drop_rate > 0: self.append(nn.Dropout(drop_rate))
         self.append(nn.AvgPool2d(2))
         self.out_channels = out_channels
 
 # %% ../nbs/03_densenet.ipynb #d18f6d7e
 def layers_per_block(depth:int, block_type:str='bottleneck') -> int:
-    "n for a 3-block CIFAR DenseNet of `depth` layers: depth = 3n+4 (basic) or 6n+4 (bottleneck)"
+    "The number n of layers per dense block of a DenseNet with `depth` layers: 3n+4 (basic) or 6n+4"
     if block_type not in BLOCK_TYPES: raise ValueError(f"block_type must be one of {BLOCK_TYPES}, got {block_type!r}")
     per = 3 if block_type == 'basic' else 6
     if not isinstance(depth, int) or isinstance(depth, bool) or depth < per + 4 or (depth - 4) % per:
@@ -76,10 +82,12 @@ def layers_per_block(depth:int, block_type:str='bottleneck') -> int:
     return (depth - 4) // per
 
 # %% ../nbs/03_densenet.ipynb #ba830da2
-def stem_width(growth_rate:int, block_type:str, compression_rate:float, layout:str='paper') -> int:
-    "Width of the first conv: the paper's 2*`growth_rate` for DenseNet-BC (bottleneck, compression_rate < 1) and 16 otherwise; 2*`growth_rate` always for the original"
-    check_layout(layout)
-    return 2 * growth_rate if layout == 'original' or (block_type == 'bottleneck' and compression_rate < 1) else 16
+def stem_width(growth_rate:int, block_type:str, compression_rate:float,
+               layout:str='paper') -> int:
+    "Stem width: twice `growth_rate` for DenseNet-BC or `layout='original'`, else 16"
+    check_layout(layout)  # 'original': twice `growth_rate` for every network
+    bc = block_type == 'bottleneck' and compression_rate < 1
+    return 2 * growth_rate if layout == 'original' or bc else 16
 
 # %% ../nbs/03_densenet.ipynb #cff3aedb
 def _check_rate(name, value, low_closed, high_closed):
@@ -88,35 +96,47 @@ def _check_rate(name, value, low_closed, high_closed):
           and (0 <= value if low_closed else 0 < value) and (value <= 1 if high_closed else value < 1))
     if not ok: raise ValueError(f"{name} must be a number in {lo}0, 1{hi}, got {value!r}")
 
+def _check_densenet(depth, block_type, growth_rate, compression_rate, drop_rate, layout,
+                    num_classes, in_channels) -> int:
+    "Check the arguments of `DenseNet` (a `ValueError` that says what is allowed); n, the layers per block"
+    n = layers_per_block(depth, block_type)
+    check_positive(growth_rate=growth_rate, num_classes=num_classes, in_channels=in_channels)
+    _check_rate('compression_rate', compression_rate, False, True)
+    _check_rate('drop_rate', drop_rate, True, False)
+    c = stem_width(growth_rate, block_type, compression_rate, layout)
+    for i in range(2):  # the widths after the two transitions
+        c = int((c + n * growth_rate) * compression_rate)
+        if c < 1: raise ValueError(f"compression_rate={compression_rate!r} leaves no channels after transition {i+1}")
+    return n
+
 # %% ../nbs/03_densenet.ipynb #c666d728
 @register_model('densenet')
 class DenseNet(Net):
-    "DenseNet for CIFAR / MNIST-sized images (Huang et al. 2017): stem, three dense blocks with two transitions, pooled linear head"
+    "DenseNet for CIFAR-sized images (Huang et al. 2017): stem, 3 dense blocks, head"
     def __init__(self, *,
-                 depth:int=100,                 # 3n+4 (basic) or 6n+4 (bottleneck)
-                 block_type:str='bottleneck',   # 'basic' or 'bottleneck' (DenseNet-BC when compression_rate < 1)
-                 growth_rate:int=12,            # k: channels each layer adds
-                 compression_rate:float=0.5,    # θ in (0, 1]: transitions keep floor(θC) of C channels
-                 drop_rate:float=0.,            # dropout after every conv but the stem's (paper: 0.2 without augmentation)
-                 layout:str='paper',            # 'paper': a stem of 16 channels (2k for DenseNet-BC); 'original': 2k for every net
+                 depth:int=100,                # 3n+4 (basic) or 6n+4 (bottleneck)
+                 block_type:str='bottleneck',  # 'basic' or 'bottleneck' (B)
+                 growth_rate:int=12,           # k: channels each layer adds
+                 compression_rate:float=0.5,   # θ in (0, 1]: transitions keep floor(θC)
+                 drop_rate:float=0.,           # dropout after every conv but the stem's
+                 layout:str='paper',           # 'original': a stem of 2k for every net
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
-        n = layers_per_block(depth, block_type)
-        check_positive(growth_rate=growth_rate, num_classes=num_classes, in_channels=in_channels)
-        _check_rate('compression_rate', compression_rate, False, True)
-        _check_rate('drop_rate', drop_rate, True, False)
+        n = _check_densenet(depth, block_type, growth_rate, compression_rate, drop_rate,
+                            layout, num_classes, in_channels)
         c = stem_width(growth_rate, block_type, compression_rate, layout)
         self.stem = conv3x3(in_channels, c)
         for i in range(3):
             blk = DenseBlock(c, n, growth_rate, block_type, drop_rate)
             self.add_module(f'stage{i+1}', blk)
             c = blk.out_channels
-            if i < 2:
+            if i < 2:  # a transition after the first two blocks
                 out = int(c * compression_rate)
-                if out < 1: raise ValueError(f"compression_rate={compression_rate!r} leaves no channels after transition {i+1} ({c} channels in)")
                 self.add_module(f'trans{i+1}', Transition(c, out, drop_rate))
                 c = out
-        self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
+        self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True),
+                                  nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(c, num_classes))
         self.num_features = c
         init_cnn(self)
 

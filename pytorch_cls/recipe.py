@@ -12,6 +12,7 @@ from typing import NamedTuple
 import dataclasses
 
 import matplotlib.pyplot as plt
+from matplotlib import ticker
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -205,6 +206,15 @@ def _metric(row, m):
     if m == 'gap': return 100 * (row['train_acc'] - row['test_acc'])
     return row[m]
 
+class _PlainLog(ticker.LogFormatter):
+    "Log-axis labels as plain numbers (1.5, 0.2), not 1.5x10^0"
+    def _num_to_string(self, x, vmin, vmax): return f'{x:g}'
+
+def _log_axis(ax):
+    ax.set_yscale('log')
+    ax.yaxis.set_major_formatter(_PlainLog(labelOnlyBase=False))
+    ax.yaxis.set_minor_formatter(_PlainLog(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+
 def plot_compare(results:dict, metrics=('train_loss', 'test_error'), title:str|None=None, logy:tuple=('train_loss',)):
     "One panel per metric, one curve per run (the mean over seeds, the range shaded); returns the figure"
     with house_style():
@@ -216,7 +226,7 @@ def plot_compare(results:dict, metrics=('train_loss', 'test_error'), title:str|N
                 ax.plot(ep, v.mean(0), color=f'C{i}', label=label)
                 if len(hs) > 1: ax.fill_between(ep, v.min(0), v.max(0), color=f'C{i}', alpha=0.2, lw=0)
             ax.set(xlabel='epoch', ylabel=_METRICS.get(m, m))
-            if m in logy: ax.set_yscale('log')
+            if m in logy: _log_axis(ax)
             ax.grid(alpha=0.3)
         axs[0, 0].legend()
         if title: fig.suptitle(title, fontsize=10)

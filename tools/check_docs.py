@@ -30,6 +30,7 @@ SITE = 'https://pytorch-cls.github.io/pytorch_cls'
 PAGE_PX = 850 * 2  # PAGE_WIDTH (8.5 in) at 100 dpi, saved at 2x (execnb's 'retina' format)
 CONCEPT = re.compile(r'^(0\d|1[0-2])_')
 LEAKS = re.compile(r'seed-spec|\.\./shared|/work/|\]\(\.\./\.\.')
+PLACEHOLDER = re.compile(r'\b[A-Z_]*PLACEHOLDER[A-Z_0-9-]*|\{\{[A-Z_0-9]+\}\}|\bCELL\d\d\b|\bSANITY\d\d\b')  # text not yet written
 SEED_AS_ORIGINAL = re.compile(r"\b(the seed\b(?! (of|for|value|argument|flag|and))|seed's|seed (implementation|README|code|repository|network))", re.I)
 NOTEBOOK_NN = re.compile(r'\bnotebooks? \d\d\b', re.I)
 LINK = re.compile(r'(?<!!)\[[^\]]*\]\(([^)\s]+)\)')
@@ -90,6 +91,7 @@ def check_page(name, proc_nb, src_nb, nbs_dir):
     md = '\n'.join(_src(c) for c in cells if c['cell_type'] in ('markdown', 'raw'))
     text = md + '\n' + '\n'.join(_src(c) + '\n' + _output_text(c) for c in cells if c['cell_type'] == 'code')
     for m in sorted(set(LEAKS.findall(text))): probs.append(f'mentions {m!r}, which a reader does not have')
+    for m in sorted(set(PLACEHOLDER.findall(md))): probs.append(f'has a placeholder {m!r} where text should be')
     prose = _strip_code(md)
     for m in sorted({m[0] for m in SEED_AS_ORIGINAL.findall(prose)}): probs.append(f'calls the original implementation {m!r}: say "the original implementation"')
     for m in sorted(set(NOTEBOOK_NN.findall(prose))):
@@ -181,6 +183,7 @@ def self_test():
         ('a long shown line', plant(lambda p, s: p['cells'].append(code('x = ' + '1 + ' * 22 + '1'))), 'longer than 88'),
         ('a long line in a shown export', plant(lambda p, s: p['cells'].__setitem__(1, code('#| exports: true\nclass Demo:\n    "' + 'd' * 90 + '"'))), 'longer than 88'),
         ('no experiment', plant(lambda p, s: s['cells'].__setitem__(2, code('res = compare(runs, data, epochs=15)'))), 'no experiment'),
+        ('a placeholder', plant(lambda p, s: p['cells'].append(md('Results: {{RESULTS_TEXT}}'))), "'{{RESULTS_TEXT}}'"),
         ('an unguarded gpu cell', plant(lambda p, s: s['cells'].append(code('#| gpu\nx = torch.ones(1).cuda()'))), 'torch.cuda.is_available()'),
     ]
     tmp = Path(tempfile.mkdtemp())
