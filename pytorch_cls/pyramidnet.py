@@ -6,6 +6,7 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/pyramidnet.html.md"""
 
 # %% ../nbs/04_pyramidnet.ipynb #94ac4a32
 from __future__ import annotations
+from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -13,18 +14,18 @@ from .core import Net, init_cnn, register_model, register_variant, check_positiv
 from .resnet import conv3x3, conv1x1, PadShortcut, blocks_per_stage
 
 # %% auto #0
-__all__ = ['pyramid_widths', 'PyramidBasicBlock', 'PyramidBottleneck', 'PyramidNet']
+__all__ = ['pyramid_widths', 'PyramidBasicBlock', 'PyramidBottleneck', 'PyramidNet', 'deleted']
 
 # %% ../nbs/04_pyramidnet.ipynb #e48f3849
-def pyramid_widths(num_blocks:int,          # N: blocks in the whole network (3n)
-                   alpha:float,             # widening factor: the last block is base_channels + alpha wide
-                   base_channels:int=16,    # width before the first block
+def pyramid_widths(num_blocks:int,        # N: blocks in the whole network (3n)
+                   alpha:float,           # the last block is base_channels + alpha wide
+                   base_channels:int=16,  # width before the first block
                   ) -> list:
-    "Width of each of the `num_blocks` blocks: `base_channels` plus `alpha / num_blocks` per block, as a running float rounded half-even"
+    "Width of each block: `base_channels` plus `alpha / num_blocks` per block, rounded"
     c, widths = float(base_channels), []
     for _ in range(num_blocks):
-        c += alpha / num_blocks
-        widths.append(round(c))
+        c += alpha / num_blocks  # a running float, rounded half-even:
+        widths.append(round(c))  # the last is exactly base_channels + alpha
     return widths
 
 # %% ../nbs/04_pyramidnet.ipynb #7fdebb0b
@@ -33,22 +34,31 @@ class PyramidBasicBlock(nn.Module):
     expansion = 1
     def __init__(self, in_channels:int, out_channels:int, stride:int=1):
         super().__init__()
-        self.bn1 = nn.BatchNorm2d(in_channels)
-        self.conv1, self.bn2 = conv3x3(in_channels, out_channels, stride), nn.BatchNorm2d(out_channels)
-        self.conv2, self.bn3 = conv3x3(out_channels, out_channels), nn.BatchNorm2d(out_channels)
+        self.bn1 = nn.BatchNorm2d(in_channels)  # no ReLU after this one
+        self.conv1 = conv3x3(in_channels, out_channels, stride)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.conv2 = conv3x3(out_channels, out_channels)
+        self.bn3 = nn.BatchNorm2d(out_channels)  # a BN after the last conv: the second
         self.shortcut = PadShortcut(in_channels, out_channels, stride, pool='avg')
 
-    def residual(self, x): return self.bn3(self.conv2(F.relu(self.bn2(self.conv1(self.bn1(x))))))
+    def residual(self, x):
+        return self.bn3(self.conv2(F.relu(self.bn2(self.conv1(self.bn1(x))))))
     def forward(self, x): return self.residual(x) + self.shortcut(x)
+
+# %% ../nbs/04_pyramidnet.ipynb #b0413da3
+def _inner_width(out_channels, expansion):
+    "`out_channels // expansion`, refusing an `out_channels` that is not a multiple of it"
+    if out_channels % expansion:
+        raise ValueError(f"out_channels must be a multiple of {expansion} for a bottleneck, got {out_channels}")
+    return out_channels // expansion
 
 # %% ../nbs/04_pyramidnet.ipynb #c211d970
 class PyramidBottleneck(nn.Module):
-    "BN-conv1x1-BN-ReLU-conv3x3-BN-ReLU-conv1x1-BN at a quarter of `out_channels`, plus the zero-padded (and average-pooled) input"
-    expansion = 4
+    "BN-conv1x1-BN-ReLU-conv3x3-BN-ReLU-conv1x1-BN (inner width D), plus the shortcut"
+    expansion = 4  # the output is 4D channels
     def __init__(self, in_channels:int, out_channels:int, stride:int=1):
         super().__init__()
-        if out_channels % self.expansion: raise ValueError(f"out_channels must be a multiple of {self.expansion} for a bottleneck, got {out_channels}")
-        mid = out_channels // self.expansion
+        mid = _inner_width(out_channels, self.expansion)
         self.bn1 = nn.BatchNorm2d(in_channels)
         self.conv1, self.bn2 = conv1x1(in_channels, mid), nn.BatchNorm2d(mid)
         self.conv2, self.bn3 = conv3x3(mid, mid, stride), nn.BatchNorm2d(mid)
@@ -60,37 +70,50 @@ class PyramidBottleneck(nn.Module):
         return self.bn4(self.conv3(F.relu(self.bn3(self.conv2(y)))))
     def forward(self, x): return self.residual(x) + self.shortcut(x)
 
+# %% ../nbs/04_pyramidnet.ipynb #cf2f7972
+def _check_pyramidnet(depth, block_type, pyramid_alpha, base_channels, layout, num_classes, in_channels) -> int:
+    "Check the arguments of `PyramidNet` (a `ValueError` that says what is allowed); n, the blocks per stage"
+    n = blocks_per_stage(depth, block_type)
+    check_positive(base_channels=base_channels, num_classes=num_classes, in_channels=in_channels)
+    check_layout(layout)
+    if isinstance(pyramid_alpha, bool) or not isinstance(pyramid_alpha, (int, float)) or not pyramid_alpha >= 0:
+        raise ValueError(f"pyramid_alpha must be a non-negative number, got {pyramid_alpha!r}")
+    return n
+
 # %% ../nbs/04_pyramidnet.ipynb #5901f4e0
 @register_model('pyramidnet')
 class PyramidNet(Net):
-    "PyramidNet for CIFAR / MNIST-sized images (Han et al. 2017): BN stem, three stages of additively widening blocks, BN-ReLU-pool-linear head"
+    "PyramidNet for CIFAR-sized images (Han et al. 2017): stem, widening blocks, head"
     def __init__(self, *,
                  depth:int=272,                # 6n+2 (basic) or 9n+2 (bottleneck)
                  block_type:str='bottleneck',  # 'basic' or 'bottleneck'
-                 pyramid_alpha:float=200,      # widening factor alpha: the last block is base_channels + alpha wide (x4 for bottleneck)
+                 pyramid_alpha:float=200,      # α: the last block is 16 + α wide
                  base_channels:int=16,         # width before the first block
-                 layout:str='paper',           # 'paper': a stem of base_channels; 'original': base_channels x 4 for bottleneck nets
+                 layout:str='paper',           # 'original': its wider bottleneck stem
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
-        n = blocks_per_stage(depth, block_type)
-        check_positive(base_channels=base_channels, num_classes=num_classes, in_channels=in_channels)
-        check_layout(layout)
-        if isinstance(pyramid_alpha, bool) or not isinstance(pyramid_alpha, (int, float)) or not pyramid_alpha >= 0:
-            raise ValueError(f"pyramid_alpha must be a non-negative number, got {pyramid_alpha!r}")
+        n = _check_pyramidnet(depth, block_type, pyramid_alpha, base_channels, layout,
+                              num_classes, in_channels)
         block = PyramidBasicBlock if block_type == 'basic' else PyramidBottleneck
-        widths = [w * block.expansion for w in pyramid_widths(3*n, pyramid_alpha, base_channels)]
+        widths = pyramid_widths(3*n, pyramid_alpha, base_channels)
+        widths = [w * block.expansion for w in widths]  # a bottleneck outputs 4D
         c = base_channels * (block.expansion if layout == 'original' else 1)
         self.stem = nn.Sequential(conv3x3(in_channels, c), nn.BatchNorm2d(c))
-        for i in range(3):
+        for i in range(3):  # stage i+1: n blocks; stages 2 and 3 start by downsampling
             blocks = []
             for j in range(n):
-                blocks.append(block(c, widths[i*n + j], 2 if (i and j == 0) else 1))
+                stride = 2 if (i and j == 0) else 1
+                blocks.append(block(c, widths[i*n + j], stride))
                 c = widths[i*n + j]
             self.add_module(f'stage{i+1}', nn.Sequential(*blocks))
-        self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
+        self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True),
+                                  nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(c, num_classes))
         init_cnn(self)
 
 # %% ../nbs/04_pyramidnet.ipynb #9cbab943
+register_variant('pyramidnet110_a48', 'pyramidnet', paper_params=1.7, paper_error='4.58±0.06',
+                 note='the size of the pre-activation ResNet-110', depth=110, block_type='basic', pyramid_alpha=48)
 for _name, _depth, _type, _alpha, _p, _e, _s in [
         ('pyramidnet110_a84',  110, 'basic',      84,  3.8,  '4.26±0.23', 3_904_446),
         ('pyramidnet110_a270', 110, 'basic',      270, 28.3, '3.73±0.04', 28_485_477),
@@ -101,3 +124,15 @@ for _name, _depth, _type, _alpha, _p, _e, _s in [
     if _type == 'bottleneck':
         register_variant(f'{_name}_original', 'pyramidnet', paper_params=_p, paper_error=_e, original_params=_s,
                          note='the original implementation: 64-channel stem', layout='original', depth=_depth, block_type=_type, pyramid_alpha=_alpha)
+
+# %% ../nbs/04_pyramidnet.ipynb #0902f2b5
+@contextmanager
+def deleted(block:nn.Module):
+    "Inside the `with`, `block` computes only its shortcut: its residual is deleted"
+    def shortcut_only(x):
+        if getattr(block, 'preact_shortcut', False):  # a pre-activation unit whose
+            x = F.relu(block.bn1(x))                  # shortcut reads its BN-ReLU
+        return block.shortcut(x)
+    block.forward = shortcut_only
+    try: yield block
+    finally: del block.forward  # the class's forward is back
