@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant, check_positive, check_layout
+from .core import (Net, init_cnn, register_model, register_variant, check_positive,
+                              check_layout)
 from .resnet import conv3x3, conv1x1, make_shortcut, blocks_per_stage
 
 # %% auto #0
@@ -17,7 +18,7 @@ __all__ = ['STEM_CHANNELS', 'STAGE_CHANNELS', 'ResNeXtBlock', 'ResNeXt']
 
 # %% ../nbs/05_resnext.ipynb #cb981d17
 class ResNeXtBlock(nn.Module):
-    "conv1x1-BN-ReLU, grouped conv3x3-BN-ReLU, conv1x1-BN at `groups` x `width_per_group` channels, plus the shortcut, then ReLU"
+    "A ResNet bottleneck whose 3x3 is split into `groups` paths; plus the shortcut"
     def __init__(self, in_channels:int, out_channels:int, stride:int=1,
                  groups:int=1,             # cardinality C: parallel paths in the 3x3
                  width_per_group:int=64):  # d: the width of each path
@@ -25,8 +26,10 @@ class ResNeXtBlock(nn.Module):
         check_positive(groups=groups, width_per_group=width_per_group)
         width = groups * width_per_group
         self.conv1, self.bn1 = conv1x1(in_channels, width), nn.BatchNorm2d(width)
-        self.conv2, self.bn2 = conv3x3(width, width, stride, groups=groups), nn.BatchNorm2d(width)
-        self.conv3, self.bn3 = conv1x1(width, out_channels), nn.BatchNorm2d(out_channels)
+        self.conv2 = conv3x3(width, width, stride, groups=groups)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3 = conv1x1(width, out_channels)
+        self.bn3 = nn.BatchNorm2d(out_channels)
         self.shortcut = make_shortcut('B', in_channels, out_channels, stride)
 
     def forward(self, x):
@@ -34,33 +37,47 @@ class ResNeXtBlock(nn.Module):
         y = self.bn3(self.conv3(F.relu(self.bn2(self.conv2(y)))))
         return F.relu(y + self.shortcut(x))
 
+# %% ../nbs/05_resnext.ipynb #d2459dc5
+def _check_resnext(depth, cardinality, base_channels, layout, num_classes,
+                   in_channels) -> int:
+    "Refuse a configuration `ResNeXt` cannot build, saying why; return blocks per stage"
+    n = blocks_per_stage(depth, 'bottleneck')
+    check_positive(cardinality=cardinality, base_channels=base_channels,
+                   num_classes=num_classes, in_channels=in_channels)
+    check_layout(layout)
+    return n
+
 # %% ../nbs/05_resnext.ipynb #8c9f49cf
-STEM_CHANNELS, STAGE_CHANNELS = 64, (256, 512, 1024)  # the paper's, whatever the path width d
+STEM_CHANNELS, STAGE_CHANNELS = 64, (256, 512, 1024)  # the paper's, whatever d is
 
 @register_model('resnext')
 class ResNeXt(Net):
-    "ResNeXt for CIFAR / MNIST-sized images (Xie et al. 2017): 3x3 stem, three stages of grouped bottlenecks, pooled linear head"
+    "ResNeXt for CIFAR (Xie et al. 2017): a stem, 3 stages of grouped bottlenecks, head"
     def __init__(self, *,
                  depth:int=29,           # 9n+2 (three layers per block)
                  cardinality:int=8,      # C: groups of every 3x3 convolution
-                 base_channels:int=64,   # d: width of each group in stage 1 (doubling per stage)
-                 layout:str='paper',     # 'paper': stem 64, stage outputs 256/512/1024; 'original': stem d, outputs 4d/8d/16d
+                 base_channels:int=64,   # d: path width in stage 1 (then 2d, 4d)
+                 layout:str='paper',     # or 'original': stem d, outputs 4d, 8d, 16d
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
-        n = blocks_per_stage(depth, 'bottleneck')
-        check_positive(cardinality=cardinality, base_channels=base_channels, num_classes=num_classes, in_channels=in_channels)
-        check_layout(layout)
+        n = _check_resnext(depth, cardinality, base_channels, layout, num_classes,
+                           in_channels)
         if layout == 'paper': c, outs = STEM_CHANNELS, STAGE_CHANNELS
-        else: c, outs = base_channels, [4 * base_channels * 2**i for i in range(3)]  # every width follows d
-        self.stem = nn.Sequential(conv3x3(in_channels, c), nn.BatchNorm2d(c), nn.ReLU(inplace=True))
+        else: c, outs = base_channels, [4 * base_channels * 2**i for i in range(3)]
+        self.stem = nn.Sequential(conv3x3(in_channels, c), nn.BatchNorm2d(c),
+                                  nn.ReLU(inplace=True))
         for i, out in enumerate(outs):
-            blocks = [ResNeXtBlock(c if j == 0 else out, out, 2 if (i and j == 0) else 1, cardinality, base_channels * 2**i) for j in range(n)]
+            d = base_channels * 2**i  # path width in stage i + 1
+            blocks = [ResNeXtBlock(c if j == 0 else out, out, 2 if i and j == 0 else 1,
+                                   cardinality, d) for j in range(n)]
             self.add_module(f'stage{i+1}', nn.Sequential(*blocks))
             c = out
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(c, num_classes))
         init_cnn(self)
 
 # %% ../nbs/05_resnext.ipynb #33f8d40c
-for _c, _p, _e, _s in [(4, None, '~3.75 (Fig. 7)', 17_562_442), (8, 34.4, '3.65', 34_426_698), (16, 68.1, '3.58', 68_155_210)]:
-    register_variant(f'resnext29_{_c}x64d', 'resnext', paper_params=_p, paper_error=_e, original_params=_s,
-                     depth=29, cardinality=_c, base_channels=64)
+for _c, _p, _e, _s in [(4, None, '~3.75 (Fig. 7)', 17_562_442),
+                       (8, 34.4, '3.65', 34_426_698), (16, 68.1, '3.58', 68_155_210)]:
+    register_variant(f'resnext29_{_c}x64d', 'resnext', paper_params=_p, paper_error=_e,
+                     original_params=_s, depth=29, cardinality=_c, base_channels=64)
