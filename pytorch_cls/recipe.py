@@ -157,22 +157,26 @@ def train(model:nn.Module, data:SmallData, *,
                             iters_per_epoch=len(train_dl), milestones=steps)
     torch.manual_seed(seed)  # the draws of `tfms`
     history = []
-    for epoch in tqdm(range(1, epochs + 1), desc=label, leave=False,
-                      disable=not verbose):
-        model.train()
-        t0, rate = time.perf_counter(), opt.param_groups[0]['lr']
-        for x, y in train_dl:  # cropped, flipped and normalised by the loader
-            for t in tfms: x, y = t(x, y)
-            with torch.autocast(dev.type, dtype=amp, enabled=amp is not None):
-                loss = F.cross_entropy(model(x).float(), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()  # the rate changes every iteration
-        secs = time.perf_counter() - t0
-        (trl, tra), (tel, tea) = score(model, clean_dl, amp), score(model, test_dl, amp)
-        history.append(dict(epoch=epoch, lr=rate, train_loss=trl, train_acc=tra,
-                            test_loss=tel, test_acc=tea, seconds=secs))
+    with tqdm(total=epochs * len(train_dl), desc=label, unit='step', leave=False,
+              disable=not verbose) as bar:  # a tick per step: long epochs show it
+        for epoch in range(1, epochs + 1):
+            model.train()
+            t0, rate = time.perf_counter(), opt.param_groups[0]['lr']
+            for x, y in train_dl:  # cropped, flipped and normalised by the loader
+                for t in tfms: x, y = t(x, y)
+                with torch.autocast(dev.type, dtype=amp, enabled=amp is not None):
+                    loss = F.cross_entropy(model(x).float(), y)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()  # the rate changes every iteration
+                bar.update()
+            secs = time.perf_counter() - t0
+            trl, tra = score(model, clean_dl, amp)  # training images, not augmented
+            tel, tea = score(model, test_dl, amp)
+            history.append(dict(epoch=epoch, lr=rate, train_loss=trl, train_acc=tra,
+                                test_loss=tel, test_acc=tea, seconds=secs))
+            bar.set_postfix(epoch=epoch, test_error=f'{100 - 100 * tea:.1f}%')
     if verbose: print(_last_line(label, history), flush=True)
     return history
 
