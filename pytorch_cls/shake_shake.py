@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant, check_positive, check_layout
+from .core import (Net, init_cnn, register_model, register_variant, check_positive,
+                              check_layout)
 from .resnet import conv3x3, conv1x1, blocks_per_stage
 
 # %% auto #0
@@ -17,120 +18,170 @@ __all__ = ['ShakeFunction', 'shake', 'shake_coefficients', 'shake_mode', 'ShakeB
 
 # %% ../nbs/06_shake_shake.ipynb #eff98db2
 class ShakeFunction(torch.autograd.Function):
-    "Forward `alpha*x1 + (1-alpha)*x2`; backward `beta*g` to `x1` and `(1-beta)*g` to `x2`"
+    """The shake as an autograd operation, `ShakeFunction.apply(x1, x2, alpha, beta)`:
+    forward `alpha x1 + (1 - alpha) x2`; backward `beta g` to x1, `(1 - beta) g` to x2.
+    alpha and beta are constants (tensors broadcastable to x1): they get no gradient"""
     @staticmethod
     def forward(ctx, x1, x2, alpha, beta):
-        ctx.save_for_backward(beta)  # the backward needs only beta: it never looks at alpha
-        return alpha * x1 + (1 - alpha) * x2
+        ctx.save_for_backward(beta)  # the backward needs only beta, never alpha
+        return (alpha * x1 + (1 - alpha) * x2).to(x1.dtype)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx, g):
         beta, = ctx.saved_tensors
-        return beta * grad, (1 - beta) * grad, None, None  # no gradient for alpha and beta: they are constants
+        return (beta * g).to(g.dtype), ((1 - beta) * g).to(g.dtype), None, None
 
 def shake(x1:torch.Tensor, x2:torch.Tensor, # the two branch outputs, of the same shape
-          alpha, # weight of `x1` in the forward pass: a float or a tensor broadcastable to `x1`, e.g. (N, 1, 1, 1)
-          beta,  # weight of `x1`'s gradient in the backward pass (same forms as `alpha`)
+          alpha, # x1's weight forward: a float, or a tensor broadcastable to x1
+          beta,  # x1's share of the gradient backward (the same forms as alpha)
          ) -> torch.Tensor:
-    "Mix two branches: `alpha*x1 + (1-alpha)*x2` forward, while `x1` gets `beta*grad` and `x2` gets `(1-beta)*grad` backward"
-    if x1.shape != x2.shape: raise ValueError(f"x1 and x2 must have the same shape, got {tuple(x1.shape)} and {tuple(x2.shape)}")
-    as_t = lambda v: torch.as_tensor(v, dtype=x1.dtype, device=x1.device)
-    return ShakeFunction.apply(x1, x2, as_t(alpha), as_t(beta))
+    "Mix two branches: `alpha x1 + (1 - alpha) x2` forward; `beta g` to x1 backward"
+    _check_same_shape(x1, x2)
+    return ShakeFunction.apply(x1, x2, _weight(alpha, x1), _weight(beta, x1))
+
+# %% ../nbs/06_shake_shake.ipynb #72f4cd16
+def _check_same_shape(x1, x2):
+    if x1.shape != x2.shape:
+        raise ValueError("x1 and x2 must have the same shape, "
+                         f"got {tuple(x1.shape)} and {tuple(x2.shape)}")
+
+def _weight_dtype(x):
+    "fp32 for a bf16 or fp16 batch (full-precision weights under autocast), else x's own"
+    return torch.promote_types(x.dtype, torch.float32)
+
+def _weight(v, x):
+    "A mixing weight as a tensor on `x`'s device: a tensor keeps its dtype, a number is fp32"
+    if isinstance(v, torch.Tensor): return v.to(x.device)
+    return torch.as_tensor(v, dtype=_weight_dtype(x), device=x.device)
 
 # %% ../nbs/06_shake_shake.ipynb #0604893f
-def shake_coefficients(x:torch.Tensor,           # the batch (N, ...): the draws follow its device and dtype
+def shake_coefficients(x:torch.Tensor,  # a branch output (N, ...): its device draws
                        shake_forward:bool=True,  # alpha ~ U(0, 1), else 0.5
-                       shake_backward:bool=True, # beta ~ U(0, 1) independently of alpha, else 0.5
-                       shake_image:bool=True,    # one draw per image, else one per mini-batch
+                       shake_backward:bool=True, # beta ~ U(0, 1), independent, else 0.5
+                       shake_image:bool=True,    # a draw per image, else one per batch
                       ) -> tuple:
-    "Training-time `(alpha, beta)` shaped to broadcast over `x`, drawn with torch's RNG on `x`'s device (alpha first)"
-    shape = (x.shape[0] if shake_image else 1,) + (1,) * (x.dim() - 1)
-    def draw(random):
-        return torch.rand(shape, device=x.device, dtype=x.dtype) if random else torch.full(shape, 0.5, device=x.device, dtype=x.dtype)
-    return draw(shake_forward), draw(shake_backward)
+    "Training-time `(alpha, beta)` shaped to broadcast over `x`, in fp32 on its device"
+    shape = (len(x) if shake_image else 1,) + (1,) * (x.dim() - 1)
+    kw = dict(device=x.device, dtype=_weight_dtype(x))  # fp32 (float64 for a float64 x)
+    draw = lambda s: torch.rand(shape, **kw) if s else torch.full(shape, 0.5, **kw)
+    return draw(shake_forward), draw(shake_backward)  # alpha first, as the original
 
-def shake_mode(shake_forward:bool=True, shake_backward:bool=True, shake_image:bool=True) -> str:
+def shake_mode(shake_forward:bool=True, shake_backward:bool=True,
+               shake_image:bool=True) -> str:
     "The paper's three-letter name for the flags: 'S-S-I', 'S-E-B', ..."
-    return f"{'S' if shake_forward else 'E'}-{'S' if shake_backward else 'E'}-{'I' if shake_image else 'B'}"
+    s_or_e = lambda shaken: 'S' if shaken else 'E'
+    i_or_b = 'I' if shake_image else 'B'
+    return f"{s_or_e(shake_forward)}-{s_or_e(shake_backward)}-{i_or_b}"
 
 # %% ../nbs/06_shake_shake.ipynb #210ed652
 class ShakeBranch(Net):
     "One residual branch: ReLU, conv3x3 (carries the stride), BN, ReLU, conv3x3, BN"
     def __init__(self, in_channels:int, out_channels:int, stride:int=1):
-        super().__init__(nn.ReLU(), conv3x3(in_channels, out_channels, stride), nn.BatchNorm2d(out_channels),
-                         nn.ReLU(inplace=True), conv3x3(out_channels, out_channels), nn.BatchNorm2d(out_channels))
+        c = out_channels
+        super().__init__(nn.ReLU(), conv3x3(in_channels, c, stride), nn.BatchNorm2d(c),
+                         nn.ReLU(inplace=True), conv3x3(c, c), nn.BatchNorm2d(c))
 
 # %% ../nbs/06_shake_shake.ipynb #c862a8dc
 class ShakeSkip(nn.Module):
-    "Shortcut for a change of shape: ReLU, two 1x1 convs to `out_channels//2` on the input subsampled at offsets (0,0) and (1,1), concatenated, BN"
+    """The shortcut where the shape changes: ReLU; two 1x1 convs to half the output
+    channels, on the input subsampled at offsets (0, 0) and (1, 1); concatenated; BN"""
     def __init__(self, in_channels:int, out_channels:int, stride:int=1):
         super().__init__()
-        if out_channels % 2: raise ValueError(f"ShakeSkip splits out_channels into two halves, so it must be even, got {out_channels}")
+        _check_even(out_channels)
         self.stride = stride
-        self.conv1, self.conv2 = conv1x1(in_channels, out_channels // 2), conv1x1(in_channels, out_channels // 2)
+        self.conv1 = conv1x1(in_channels, out_channels // 2)
+        self.conv2 = conv1x1(in_channels, out_channels // 2)
         self.bn = nn.BatchNorm2d(out_channels)
 
     def forward(self, x):
         x, s = F.relu(x), self.stride
-        shifted = F.pad(x[:, :, 1:, 1:], (0, 1, 0, 1))  # one pixel up and left, zeros in the last row and column
-        return self.bn(torch.cat([self.conv1(x[:, :, ::s, ::s]), self.conv2(shifted[:, :, ::s, ::s])], 1))
+        shifted = F.pad(x[:, :, 1:, 1:], (0, 1, 0, 1))  # up and left by a pixel
+        halves = [self.conv1(x[:, :, ::s, ::s]), self.conv2(shifted[:, :, ::s, ::s])]
+        return self.bn(torch.cat(halves, 1))
 
     def extra_repr(self): return f'stride={self.stride}'
 
+# %% ../nbs/06_shake_shake.ipynb #0bf03639
+def _check_even(out_channels):
+    if out_channels % 2:
+        raise ValueError("ShakeSkip splits out_channels into two halves, so it must be even, "
+                         f"got {out_channels}")
+
 # %% ../nbs/06_shake_shake.ipynb #09383531
 class ShakeBlock(nn.Module):
-    "Two residual branches mixed by `shake` (random weights in training, 0.5/0.5 in eval), plus the shortcut"
+    "The block: two residual branches mixed by `shake`, added to the shortcut"
     def __init__(self, in_channels:int, out_channels:int, stride:int=1,
-                 shake_forward:bool=True, shake_backward:bool=True, shake_image:bool=True):
+                 shake_forward:bool=True, shake_backward:bool=True,
+                 shake_image:bool=True):
         super().__init__()
         self.branch1 = ShakeBranch(in_channels, out_channels, stride)
         self.branch2 = ShakeBranch(in_channels, out_channels, stride)
-        self.shortcut = nn.Identity() if in_channels == out_channels and stride == 1 else ShakeSkip(in_channels, out_channels, stride)
-        self.shake_forward, self.shake_backward, self.shake_image = shake_forward, shake_backward, shake_image
+        same = in_channels == out_channels and stride == 1
+        self.shortcut = nn.Identity() if same else ShakeSkip(in_channels, out_channels,
+                                                             stride)
+        self.flags = (shake_forward, shake_backward, shake_image)
 
     def forward(self, x):
         x1, x2 = self.branch1(x), self.branch2(x)
-        if self.training: alpha, beta = shake_coefficients(x1, self.shake_forward, self.shake_backward, self.shake_image)
+        if self.training: alpha, beta = shake_coefficients(x1, *self.flags)
         else: alpha = beta = 0.5
         return self.shortcut(x) + shake(x1, x2, alpha, beta)
 
-    def extra_repr(self): return f'mode={shake_mode(self.shake_forward, self.shake_backward, self.shake_image)!r}'
+    def extra_repr(self): return f'mode={shake_mode(*self.flags)!r}'
+
+# %% ../nbs/06_shake_shake.ipynb #4e68a941
+def _check_shake_shake(depth, base_channels, layout, flags, num_classes,
+                       in_channels) -> int:
+    "Refuse a configuration `ShakeShake` cannot build, saying why; return blocks per stage"
+    n = blocks_per_stage(depth, 'basic')
+    check_positive(base_channels=base_channels, num_classes=num_classes,
+                   in_channels=in_channels)
+    for k, v in flags.items():
+        if not isinstance(v, bool):
+            raise ValueError(f"{k} must be True or False, got {v!r}")
+    check_layout(layout)
+    if layout == 'paper' and base_channels % 2:
+        raise ValueError("base_channels must be even with layout='paper' (the skip from the "
+                         f"16-channel stem splits it in two halves), got {base_channels}")
+    return n
 
 # %% ../nbs/06_shake_shake.ipynb #b1bb1bc3
 @register_model('shake_shake')
 class ShakeShake(Net):
-    "Shake-Shake ResNet for CIFAR / MNIST-sized images (Gastaldi 2017): stem, three stages of two-branch blocks, pooled linear head"
+    "Shake-Shake ResNet (Gastaldi 2017): a stem, 3 stages of two-branch blocks, a head"
     def __init__(self, *,
                  depth:int=26,              # 6n+2: n two-branch blocks per stage
-                 base_channels:int=96,      # width b of stage 1 (the "d" in 26 2x96d); stages 2 and 3 have 2b and 4b
+                 base_channels:int=96,      # b, stage 1's width (2x96d); then 2b and 4b
                  shake_forward:bool=True,   # random forward weight alpha (else 0.5)
-                 shake_backward:bool=True,  # random backward weight beta, independent of alpha (else 0.5)
-                 shake_image:bool=True,     # one draw per image (else one per mini-batch)
-                 layout:str='paper',        # 'paper': 16-channel stem, ReLU before the pool; 'original': stem of width b with ReLU, none before the pool
+                 shake_backward:bool=True,  # random backward weight beta (else 0.5)
+                 shake_image:bool=True,     # one draw per image (else one per batch)
+                 layout:str='paper',        # or 'original': the original's network
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
-        n = blocks_per_stage(depth, 'basic')
-        check_positive(base_channels=base_channels, num_classes=num_classes, in_channels=in_channels)
-        flags = dict(shake_forward=shake_forward, shake_backward=shake_backward, shake_image=shake_image)
-        for k, v in flags.items():
-            if not isinstance(v, bool): raise ValueError(f"{k} must be True or False, got {v!r}")
-        check_layout(layout)
-        original = layout == 'original'
-        if not original and base_channels % 2:
-            raise ValueError(f"base_channels must be even with layout='paper' (the skip from the 16-channel stem splits it in two halves), got {base_channels}")
-        c = base_channels if original else 16
-        self.stem = nn.Sequential(conv3x3(in_channels, c), nn.BatchNorm2d(c), *([nn.ReLU(inplace=True)] if original else []))
+        flags = dict(shake_forward=shake_forward, shake_backward=shake_backward,
+                     shake_image=shake_image)
+        n = _check_shake_shake(depth, base_channels, layout, flags, num_classes,
+                               in_channels)
+        paper = layout == 'paper'
+        c = 16 if paper else base_channels  # the paper's stem: 16 channels, no ReLU
+        relu = [] if paper else [nn.ReLU(inplace=True)]
+        self.stem = nn.Sequential(conv3x3(in_channels, c), nn.BatchNorm2d(c), *relu)
         for i in range(3):
             out = base_channels * 2**i
-            self.add_module(f'stage{i+1}', nn.Sequential(*[ShakeBlock(c if j == 0 else out, out, 2 if (i and j == 0) else 1, **flags)
-                                                            for j in range(n)]))
+            blocks = [ShakeBlock(c if j == 0 else out, out, 2 if i and j == 0 else 1,
+                                 **flags) for j in range(n)]
+            self.add_module(f'stage{i+1}', nn.Sequential(*blocks))
             c = out
-        self.head = nn.Sequential(*([] if original else [nn.ReLU(inplace=True)]), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
+        relu = [nn.ReLU(inplace=True)] if paper else []  # the paper's, before the pool
+        self.head = nn.Sequential(*relu, nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(c, num_classes))
         init_cnn(self)
 
 # %% ../nbs/06_shake_shake.ipynb #de9708d9
-for _b, _p, _e, _o in [(32, 2.9, '3.55', 2_932_266), (64, 11.7, '2.98', 11_709_514), (96, 26.2, '2.86', 26_331_754)]:
-    register_variant(f'shake_shake26_2x{_b}d', 'shake_shake', paper_params=_p, paper_error=_e, original_params=_o,
-                     note='S-S-I', depth=26, base_channels=_b)
+for _b, _p, _e, _o in [(32, 2.9, '3.55', 2_932_266), (64, 11.7, '2.98', 11_709_514),
+                       (96, 26.2, '2.86', 26_331_754)]:
+    register_variant(f'shake_shake26_2x{_b}d', 'shake_shake', paper_params=_p, paper_error=_e,
+                     original_params=_o, note='S-S-I', depth=26, base_channels=_b)
     register_variant(f'shake_shake26_2x{_b}d_original', 'shake_shake', original_params=_o,
-                     note="S-S-I; the original implementation's network", layout='original', depth=26, base_channels=_b)
+                     note="S-S-I; the original implementation's network", layout='original',
+                     depth=26, base_channels=_b)
