@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import check_layout, check_positive, register_model, register_variant
+from .core import (check_layout, check_positive, register_model,
+                              register_variant)
 from .resnet import blocks_per_stage, stage_widths
 from .resnet_preact import ResNetPreact, PreactBasicBlock, PreactBottleneck
 
@@ -18,50 +19,69 @@ __all__ = ['SqueezeExcitation', 'SEResNetPreact']
 
 # %% ../nbs/07_senet.ipynb #151cb119
 class SqueezeExcitation(nn.Module):
-    "Squeeze-and-excitation (Hu et al. 2017): scale each channel by sigmoid(fc2(ReLU(fc1(global average))))"
+    "Squeeze-and-excitation (Hu et al. 2017): scale each channel by a gate from the map"
     def __init__(self, channels:int,     # C, the channels of the map it rescales
                  reduction:int=16):      # r: the hidden layer has C // r units
         super().__init__()
-        check_positive(channels=channels, reduction=reduction)
-        hidden = channels // reduction
-        if hidden < 1:
-            raise ValueError(f"reduction={reduction} leaves no hidden unit for {channels} channels ({channels} // {reduction} = 0); use reduction <= {channels}")
+        hidden = _se_hidden(channels, reduction)
         self.fc1, self.fc2 = nn.Linear(channels, hidden), nn.Linear(hidden, channels)
 
     def gates(self, x):
-        "The per-image, per-channel scales s, shape (N, C)"
+        "The per-image, per-channel scales, sigmoid(fc2(ReLU(fc1(mean of x)))): (N, C)"
         return torch.sigmoid(self.fc2(F.relu(self.fc1(x.mean((2, 3))))))
 
     def forward(self, x): return x * self.gates(x)[:, :, None, None]
 
+# %% ../nbs/07_senet.ipynb #29a66e17
+def _se_hidden(channels, reduction) -> int:
+    "The SE block's hidden width, C // r; refuse one that would be 0"
+    check_positive(channels=channels, reduction=reduction)
+    if channels // reduction < 1:
+        raise ValueError(f"reduction={reduction} leaves no hidden unit for {channels} "
+                         f"channels ({channels} // {reduction} = 0); "
+                         f"use reduction <= {channels}")
+    return channels // reduction
+
 # %% ../nbs/07_senet.ipynb #d0339ad6
 @register_model('se_resnet_preact')
 class SEResNetPreact(ResNetPreact):
-    "ResNet-preact with a squeeze-and-excitation block on every unit's residual output, before the addition"
+    "ResNet-preact with a squeeze-and-excitation block on every unit's residual output"
     def __init__(self, *,
                  depth:int=110,                     # 6n+2 (basic) or 9n+2 (bottleneck)
                  block_type:str='basic',            # 'basic' or 'bottleneck'
-                 base_channels:int=16,              # stem width; stage outputs are base_channels * (1, 2, 4) * expansion
-                 preact_stage=(True, False, False), # per stage: the first unit's BN-ReLU also feeds its shortcut
-                 remove_first_relu:bool=True,       # drop the ReLU after each unit's first BN
-                 add_last_bn:bool=True,             # a BN after each unit's last conv (SE comes after it)
+                 base_channels:int=16,              # stem width; stages: 1, 2, 4 times
+                 preact_stage=(True, False, False), # BN-ReLU also feeds the shortcut
+                 remove_first_relu:bool=True,       # no ReLU after each unit's first BN
+                 add_last_bn:bool=True,             # a BN after each unit's last conv
                  se_reduction:int=16,               # r: SE hidden width is C // r
-                 layout:str='paper',                # 'paper', or 'original': the original implementation's network
+                 layout:str='paper',                # or 'original': the original's net
                  num_classes:int=10, in_channels:int=3):
-        check_layout(layout)
-        blocks_per_stage(depth, block_type)
-        check_positive(se_reduction=se_reduction, base_channels=base_channels)
-        narrowest = stage_widths(base_channels, (PreactBasicBlock if block_type == 'basic' else PreactBottleneck).expansion, layout)[0]
-        if narrowest // se_reduction < 1:
-            raise ValueError(f"se_reduction={se_reduction} leaves no SE hidden unit in stage 1 ({narrowest} channels // {se_reduction} = 0); "
-                             f"use se_reduction <= {narrowest}")
+        _check_se_resnet(depth, block_type, base_channels, se_reduction, layout)
         self.se_reduction = se_reduction
-        super().__init__(depth=depth, block_type=block_type, base_channels=base_channels, preact_stage=preact_stage,
-                         remove_first_relu=remove_first_relu, add_last_bn=add_last_bn, layout=layout,
+        super().__init__(depth=depth, block_type=block_type, layout=layout,
+                         base_channels=base_channels, preact_stage=preact_stage,
+                         remove_first_relu=remove_first_relu, add_last_bn=add_last_bn,
                          num_classes=num_classes, in_channels=in_channels)
 
-    def make_attn(self, channels:int) -> nn.Module: return SqueezeExcitation(channels, self.se_reduction)
+    def make_attn(self, channels:int) -> nn.Module:
+        "The block each unit applies to its residual output before the addition"
+        return SqueezeExcitation(channels, self.se_reduction)
+
+# %% ../nbs/07_senet.ipynb #45d418dc
+def _check_se_resnet(depth, block_type, base_channels, se_reduction, layout):
+    "Refuse a configuration whose narrowest SE block has no hidden unit, saying why"
+    check_layout(layout)
+    blocks_per_stage(depth, block_type)
+    check_positive(se_reduction=se_reduction, base_channels=base_channels)
+    unit = PreactBasicBlock if block_type == 'basic' else PreactBottleneck
+    narrowest = stage_widths(base_channels, unit.expansion, layout)[0]
+    if narrowest // se_reduction < 1:
+        raise ValueError(f"se_reduction={se_reduction} leaves no SE hidden unit in stage 1 "
+                         f"({narrowest} channels // {se_reduction} = 0); "
+                         f"use se_reduction <= {narrowest}")
 
 # %% ../nbs/07_senet.ipynb #0cad6bcf
-register_variant('se_resnet_preact110', 'se_resnet_preact', paper_error='5.21', original_params=1_748_792,
-                 note="the original implementation's config: no first ReLU, last BN, preact_stage (True, False, False), r=16", depth=110, block_type='basic')
+register_variant('se_resnet_preact110', 'se_resnet_preact', paper_error='5.21',
+                 original_params=1_748_792, depth=110, block_type='basic',
+                 note="the original implementation's config: no first ReLU, last BN, "
+                      "preact_stage (True, False, False), r=16")
