@@ -12,62 +12,52 @@ from torch.optim.lr_scheduler import LambdaLR
 from .core import check_positive
 
 # %% auto #0
-__all__ = ['ORIGINAL_SCHEDULES', 'SCHEDULERS', 'iters_per_epoch', 'multistep_lr', 'cosine_lr', 'sgdr_lr', 'warmup_factor',
-           'check_schedule', 'lr_at', 'lr_schedule', 'LRFactor', 'build_scheduler']
+__all__ = ['SCHEDULERS', 'ORIGINAL_SCHEDULES', 'iters_per_epoch', 'multistep_lr', 'cosine_lr', 'sgdr_lr', 'warmup_factor',
+           'lr_at', 'lr_schedule', 'build_scheduler']
 
-# %% ../nbs/09_lr_schedules.ipynb #89e3a2ca
-def iters_per_epoch(n_samples:int,     # training-set size (50,000 for CIFAR, 60,000 for MNIST)
+# %% ../nbs/09_lr_schedules.ipynb #03af1151
+def iters_per_epoch(n_samples:int,      # training-set size (50,000 for CIFAR)
                     batch_size:int,     # mini-batch size
-                    drop_last:bool=True # drop the last incomplete batch (as the original training loader does)
+                    drop_last:bool=True # drop the last incomplete batch
                    ) -> int:
     "Number of optimiser steps in one epoch"
     check_positive(n_samples=n_samples, batch_size=batch_size)
     if drop_last and n_samples < batch_size:
-        raise ValueError(f"batch_size {batch_size} exceeds n_samples {n_samples}: with drop_last an epoch has no iteration")
+        raise ValueError(f"batch_size {batch_size} exceeds n_samples {n_samples}: "
+                         "with drop_last an epoch has no iteration")
     return n_samples // batch_size if drop_last else -(-n_samples // batch_size)
 
-# %% ../nbs/09_lr_schedules.ipynb #6b9d0816
-ORIGINAL_SCHEDULES = {  # configs/<arch>.json of the original implementation
-    'vgg':              dict(epochs=160,  batch_size=128, base_lr=0.1, weight_decay=1e-4, scheduler='multistep', milestones=(80, 120), lr_decay=0.1),
-    'resnet':           dict(epochs=160,  batch_size=128, base_lr=0.1, weight_decay=1e-4, scheduler='multistep', milestones=(80, 120), lr_decay=0.1),
-    'resnet_preact':    dict(epochs=160,  batch_size=128, base_lr=0.1, weight_decay=1e-4, scheduler='multistep', milestones=(80, 120), lr_decay=0.1),
-    'se_resnet_preact': dict(epochs=160,  batch_size=128, base_lr=0.1, weight_decay=1e-4, scheduler='multistep', milestones=(80, 120), lr_decay=0.1),
-    'wrn':              dict(epochs=200,  batch_size=128, base_lr=0.1, weight_decay=5e-4, scheduler='multistep', milestones=(60, 120, 160), lr_decay=0.2),
-    'densenet':         dict(epochs=300,  batch_size=64,  base_lr=0.1, weight_decay=1e-4, scheduler='multistep', milestones=(150, 225), lr_decay=0.1),
-    'pyramidnet':       dict(epochs=300,  batch_size=128, base_lr=0.1, weight_decay=1e-4, scheduler='multistep', milestones=(150, 225), lr_decay=0.1),
-    'resnext':          dict(epochs=300,  batch_size=128, base_lr=0.1, weight_decay=5e-4, scheduler='multistep', milestones=(150, 225), lr_decay=0.1),
-    'shake_shake':      dict(epochs=1800, batch_size=128, base_lr=0.2, weight_decay=1e-4, scheduler='cosine', lr_min=0.0),
-}
-
-# %% ../nbs/09_lr_schedules.ipynb #a9c762be
-def multistep_lr(epoch:int,           # 0-based epoch (the original's 1-based epoch minus one)
+# %% ../nbs/09_lr_schedules.ipynb #66c249b5
+def multistep_lr(epoch:int,           # 0-based epoch
                  base_lr:float,
-                 milestones=(),       # epochs at which the rate is multiplied by `lr_decay`
+                 milestones=(),       # epochs at which the rate is multiplied
                  lr_decay:float=0.1,  # gamma
                 ) -> float:
     "`base_lr * lr_decay ** k`, k = the number of milestones <= `epoch`"
     return base_lr * lr_decay ** bisect.bisect_right(sorted(milestones), epoch)
 
-# %% ../nbs/09_lr_schedules.ipynb #4ed63f49
+# %% ../nbs/09_lr_schedules.ipynb #bc194757
 def cosine_lr(it:int,               # 0-based global iteration
               total:int,            # T: iterations in the whole run
               base_lr:float,
               lr_min:float=0.0,     # the rate the cosine ends at
              ) -> float:
-    "lr_min + (base_lr - lr_min) * (1 + cos(pi * it / total)) / 2, held at lr_min after `total`"
-    return lr_min + (base_lr - lr_min) * (1 + math.cos(math.pi * min(it, total) / total)) / 2
+    "Half a cosine from `base_lr` (at `it = 0`) to `lr_min` (at `total`), then `lr_min`"
+    t = min(it, total) / total  # the fraction of the run done
+    return lr_min + (base_lr - lr_min) * (1 + math.cos(math.pi * t)) / 2
 
-# %% ../nbs/09_lr_schedules.ipynb #37224a1d
+# %% ../nbs/09_lr_schedules.ipynb #de666e67
 def sgdr_lr(epoch:float,        # fractional epoch since the start: it / iters_per_epoch
             base_lr:float,
             lr_min:float=0.0,
             T0:int=10,          # length of the first cycle, in epochs
             T_mult:int=2,       # each cycle is T_mult times longer than the one before
            ) -> float:
-    "Cosine annealing from base_lr to lr_min, restarted after T0, T0*T_mult, T0*T_mult**2, ... epochs"
-    start, Ti = 0, T0
-    while epoch >= start + Ti: start, Ti = start + Ti, Ti * T_mult  # exact integer cycle boundaries
-    return lr_min + (base_lr - lr_min) * (1 + math.cos(math.pi * (epoch - start) / Ti)) / 2
+    "Cosine from `base_lr` to `lr_min`, restarted after T0, T0·T_mult, T0·T_mult², ..."
+    start, Ti = 0, T0  # the current cycle: its first epoch and its length
+    while epoch >= start + Ti: start, Ti = start + Ti, Ti * T_mult  # integer boundaries
+    t = (epoch - start) / Ti  # T_cur / T_i
+    return lr_min + (base_lr - lr_min) * (1 + math.cos(math.pi * t)) / 2
 
 # %% ../nbs/09_lr_schedules.ipynb #4e4aeb12
 def warmup_factor(it:int,          # 0-based global iteration
@@ -76,11 +66,11 @@ def warmup_factor(it:int,          # 0-based global iteration
     "(it + 1) / W during the first W iterations, then 1"
     return (it + 1) / warmup_iters if it < warmup_iters else 1.0
 
-# %% ../nbs/09_lr_schedules.ipynb #80ca8c4a
+# %% ../nbs/09_lr_schedules.ipynb #b4e24fcd
 SCHEDULERS = ('none', 'multistep', 'cosine', 'sgdr')
 
-def check_schedule(*, scheduler:str, base_lr:float, epochs:int, iters_per_epoch:int, milestones=(), lr_decay:float=0.1,
-                   lr_min:float=0.0, T0:int=10, T_mult:int=2, warmup_epochs:float=0.0):
+def _check_schedule(*, scheduler, base_lr, epochs, iters_per_epoch, milestones=(), lr_decay=0.1,
+                    lr_min=0.0, T0=10, T_mult=2, warmup_epochs=0.0):
     "Raise a `ValueError` that names the allowed values if any schedule argument is invalid"
     if scheduler not in SCHEDULERS: raise ValueError(f"scheduler must be one of {SCHEDULERS}, got {scheduler!r}")
     check_positive(epochs=epochs, iters_per_epoch=iters_per_epoch)
@@ -95,22 +85,31 @@ def check_schedule(*, scheduler:str, base_lr:float, epochs:int, iters_per_epoch:
     if scheduler == 'sgdr': check_positive(T0=T0, T_mult=T_mult)
     if not 0 <= warmup_epochs <= epochs: raise ValueError(f"warmup_epochs must be in [0, epochs={epochs}], got {warmup_epochs!r}")
 
-# %% ../nbs/09_lr_schedules.ipynb #8cf347a1
-def _lr_at(it, scheduler, base_lr, epochs, iters_per_epoch, milestones=(), lr_decay=0.1, lr_min=0.0, T0=10, T_mult=2, warmup_epochs=0.0):
+def _check_iteration(it):
+    if not isinstance(it, int) or isinstance(it, bool) or it < 0: raise ValueError(f"it must be a non-negative integer, got {it!r}")
+
+# %% ../nbs/09_lr_schedules.ipynb #56deacf2
+def _lr_at(it, scheduler, base_lr, epochs, iters_per_epoch, milestones=(), lr_decay=0.1,
+           lr_min=0.0, T0=10, T_mult=2, warmup_epochs=0.0):
     "`lr_at` without the argument checks"
-    if scheduler == 'multistep': lr = multistep_lr(it // iters_per_epoch, base_lr, milestones, lr_decay)
-    elif scheduler == 'cosine':  lr = cosine_lr(it, epochs * iters_per_epoch, base_lr, lr_min)
-    elif scheduler == 'sgdr':    lr = sgdr_lr(it / iters_per_epoch, base_lr, lr_min, T0, T_mult)
-    else:                        lr = base_lr
-    return lr * warmup_factor(it, round(warmup_epochs * iters_per_epoch))
+    n = iters_per_epoch
+    if scheduler == 'multistep':
+        lr = multistep_lr(it // n, base_lr, milestones, lr_decay)
+    elif scheduler == 'cosine':
+        lr = cosine_lr(it, epochs * n, base_lr, lr_min)
+    elif scheduler == 'sgdr':
+        lr = sgdr_lr(it / n, base_lr, lr_min, T0, T_mult)
+    else:  # 'none': a constant rate
+        lr = base_lr
+    return lr * warmup_factor(it, round(warmup_epochs * n))
 
 def lr_at(it:int,                  # 0-based global iteration
           *,
-          scheduler:str,           # one of SCHEDULERS: 'none', 'multistep', 'cosine', 'sgdr'
+          scheduler:str,           # 'none', 'multistep', 'cosine' or 'sgdr'
           base_lr:float,           # the rate at iteration 0 (before warm-up)
           epochs:int,              # length of the run
           iters_per_epoch:int,     # see `iters_per_epoch`
-          milestones=(),           # multistep: epochs at which the rate is multiplied by lr_decay
+          milestones=(),           # multistep: epochs at which the rate is multiplied
           lr_decay:float=0.1,      # multistep: gamma
           lr_min:float=0.0,        # cosine / sgdr: the rate each cosine ends at
           T0:int=10,               # sgdr: first cycle length in epochs
@@ -118,36 +117,36 @@ def lr_at(it:int,                  # 0-based global iteration
           warmup_epochs:float=0.0, # linear warm-up length in epochs (0 = off)
          ) -> float:
     "Learning rate at iteration `it` of a run with these schedule flags"
-    if not isinstance(it, int) or isinstance(it, bool) or it < 0: raise ValueError(f"it must be a non-negative integer, got {it!r}")
-    kw = dict(scheduler=scheduler, base_lr=base_lr, epochs=epochs, iters_per_epoch=iters_per_epoch, milestones=milestones,
-              lr_decay=lr_decay, lr_min=lr_min, T0=T0, T_mult=T_mult, warmup_epochs=warmup_epochs)
-    check_schedule(**kw)
+    kw = dict(scheduler=scheduler, base_lr=base_lr, epochs=epochs,
+              iters_per_epoch=iters_per_epoch, milestones=milestones, lr_decay=lr_decay,
+              lr_min=lr_min, T0=T0, T_mult=T_mult, warmup_epochs=warmup_epochs)
+    _check_iteration(it); _check_schedule(**kw)
     return _lr_at(it, **kw)
 
-# %% ../nbs/09_lr_schedules.ipynb #8cd2d08c
-def lr_schedule(*, scheduler:str, base_lr:float, epochs:int, iters_per_epoch:int, milestones=(), lr_decay:float=0.1,
-                lr_min:float=0.0, T0:int=10, T_mult:int=2, warmup_epochs:float=0.0) -> list:
-    "`lr_at(it, ...)` for every iteration of the run, it = 0 .. epochs * iters_per_epoch - 1"
-    kw = dict(scheduler=scheduler, base_lr=base_lr, epochs=epochs, iters_per_epoch=iters_per_epoch, milestones=milestones,
-              lr_decay=lr_decay, lr_min=lr_min, T0=T0, T_mult=T_mult, warmup_epochs=warmup_epochs)
-    check_schedule(**kw)
+# %% ../nbs/09_lr_schedules.ipynb #cb3c0226
+def lr_schedule(*, scheduler:str, base_lr:float, epochs:int, iters_per_epoch:int,
+                milestones=(), lr_decay:float=0.1, lr_min:float=0.0, T0:int=10,
+                T_mult:int=2, warmup_epochs:float=0.0) -> list:
+    "`lr_at(it, ...)` for every iteration `it` of the run"
+    kw = dict(scheduler=scheduler, base_lr=base_lr, epochs=epochs,
+              iters_per_epoch=iters_per_epoch, milestones=milestones, lr_decay=lr_decay,
+              lr_min=lr_min, T0=T0, T_mult=T_mult, warmup_epochs=warmup_epochs)
+    _check_schedule(**kw)
     return [_lr_at(it, **kw) for it in range(epochs * iters_per_epoch)]
 
-# %% ../nbs/09_lr_schedules.ipynb #52a72c8c
-class LRFactor:
-    "Picklable `lr_lambda` for `LambdaLR`: lr_at(it) / base_lr for one parameter group"
-    def __init__(self, base_lr:float, *, scheduler:str, epochs:int, iters_per_epoch:int, milestones=(), lr_decay:float=0.1,
-                 lr_min:float=0.0, T0:int=10, T_mult:int=2, warmup_epochs:float=0.0):
-        self.base_lr = base_lr
-        self.schedule = dict(scheduler=scheduler, epochs=epochs, iters_per_epoch=iters_per_epoch, milestones=tuple(milestones),
-                             lr_decay=lr_decay, lr_min=lr_min, T0=T0, T_mult=T_mult, warmup_epochs=warmup_epochs)
-        check_schedule(base_lr=base_lr, **self.schedule)
+# %% ../nbs/09_lr_schedules.ipynb #a46bc597
+class _LRFactor:
+    "`LambdaLR`'s factor for one parameter group, lr_at(it) / base_lr; its attributes are saved in checkpoints"
+    def __init__(self, base_lr:float, **schedule):
+        _check_schedule(base_lr=base_lr, **schedule)
+        self.base_lr, self.schedule = base_lr, {**schedule, 'milestones': tuple(schedule.get('milestones', ()))}
     def __call__(self, it:int) -> float: return _lr_at(it, base_lr=self.base_lr, **self.schedule) / self.base_lr
-    def __repr__(self): return f'LRFactor(base_lr={self.base_lr}, {self.schedule})'
+    def __repr__(self): return f'_LRFactor(base_lr={self.base_lr}, {self.schedule})'
 
+# %% ../nbs/09_lr_schedules.ipynb #0b0059fb
 def build_scheduler(optimizer:torch.optim.Optimizer,
                     *,
-                    scheduler:str,           # one of SCHEDULERS
+                    scheduler:str,           # 'none', 'multistep', 'cosine' or 'sgdr'
                     epochs:int,
                     iters_per_epoch:int,
                     milestones=(),
@@ -157,7 +156,25 @@ def build_scheduler(optimizer:torch.optim.Optimizer,
                     T_mult:int=2,
                     warmup_epochs:float=0.0,
                    ) -> LambdaLR:
-    "A `LambdaLR` following `lr_at` for every parameter group; call `.step()` after each `optimizer.step()`"
-    kw = dict(scheduler=scheduler, epochs=epochs, iters_per_epoch=iters_per_epoch, milestones=milestones, lr_decay=lr_decay,
-              lr_min=lr_min, T0=T0, T_mult=T_mult, warmup_epochs=warmup_epochs)
-    return LambdaLR(optimizer, [LRFactor(g.get('initial_lr', g['lr']), **kw) for g in optimizer.param_groups])
+    "A `LambdaLR` following `lr_at` in every parameter group; step it after each batch"
+    kw = dict(scheduler=scheduler, epochs=epochs, iters_per_epoch=iters_per_epoch,
+              milestones=milestones, lr_decay=lr_decay, lr_min=lr_min, T0=T0,
+              T_mult=T_mult, warmup_epochs=warmup_epochs)
+    base_lrs = [g.get('initial_lr', g['lr']) for g in optimizer.param_groups]
+    return LambdaLR(optimizer, [_LRFactor(lr, **kw) for lr in base_lrs])
+
+# %% ../nbs/09_lr_schedules.ipynb #6e5656d3
+_STEP_160 = dict(epochs=160, batch_size=128, base_lr=0.1, weight_decay=1e-4,
+                 scheduler='multistep', milestones=(80, 120), lr_decay=0.1)
+_STEP_300 = dict(_STEP_160, epochs=300, milestones=(150, 225))
+ORIGINAL_SCHEDULES = {  # configs/<arch>.json of the original implementation
+    'vgg': dict(_STEP_160), 'resnet': dict(_STEP_160),
+    'resnet_preact': dict(_STEP_160), 'se_resnet_preact': dict(_STEP_160),
+    'wrn': dict(_STEP_160, epochs=200, weight_decay=5e-4, milestones=(60, 120, 160),
+                lr_decay=0.2),
+    'densenet': dict(_STEP_300, batch_size=64),
+    'pyramidnet': dict(_STEP_300),
+    'resnext': dict(_STEP_300, weight_decay=5e-4),
+    'shake_shake': dict(epochs=1800, batch_size=128, base_lr=0.2, weight_decay=1e-4,
+                        scheduler='cosine', lr_min=0.0),
+}

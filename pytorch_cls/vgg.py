@@ -8,29 +8,34 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/vgg.html.md"""
 from __future__ import annotations
 import torch
 from torch import nn
-from .core import Net, init_cnn, register_model, register_variant, check_layout
+from .core import (Net, init_cnn, register_model, register_variant,
+                              check_layout)
 
 # %% auto #0
 __all__ = ['VGGStage', 'VGG']
 
 # %% ../nbs/08_vgg.ipynb #ba70c1b8
 class VGGStage(Net):
-    "`n_layers` x (conv3x3 with bias, BN, ReLU), then a 2x2 max-pool"
+    "`n_layers` times (conv3x3 with bias, BN, ReLU), then a 2x2 max-pool"
     def __init__(self, in_channels:int, out_channels:int, n_layers:int,
                  use_bn:bool=True,      # BatchNorm after every convolution
-                 layout:str='paper'):   # 'original': only the first convolution is followed by a ReLU
+                 layout:str='paper'):   # 'original': a ReLU after the first conv only
         super().__init__()
         check_layout(layout)
         for i in range(1, n_layers + 1):
-            self.add_module(f'conv{i}', nn.Conv2d(in_channels if i == 1 else out_channels, out_channels, 3, padding=1))
+            c_in = in_channels if i == 1 else out_channels
+            self.add_module(f'conv{i}', nn.Conv2d(c_in, out_channels, 3, padding=1))
             if use_bn: self.add_module(f'bn{i}', nn.BatchNorm2d(out_channels))
-            if layout == 'paper' or i == 1: self.add_module(f'relu{i}', nn.ReLU(inplace=True))
+            if layout == 'paper' or i == 1:
+                self.add_module(f'relu{i}', nn.ReLU(inplace=True))
         self.pool = nn.MaxPool2d(2)
 
 # %% ../nbs/08_vgg.ipynb #23c1fb2e
+def _positive_int(v): return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
 def _positive_ints(name, v, n=5):
     if isinstance(v, (str, bytes)) or not hasattr(v, '__len__') or len(v) != n or \
-       not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in v):
+       not all(_positive_int(c) for c in v):
         raise ValueError(f"{name} must be {n} positive integers, one per stage, got {v!r}")
     return tuple(v)
 
@@ -40,41 +45,62 @@ def _halvings(s:int, n:int=5) -> list:
     for _ in range(n): out.append(out[-1] // 2)
     return out
 
+def _check_vgg(n_channels, n_layers, use_bn, layout, num_classes, in_channels) -> tuple:
+    "Refuse a configuration `VGG` cannot build, saying why; return widths and depths as tuples"
+    check_layout(layout)
+    n_channels = _positive_ints('n_channels', n_channels)
+    n_layers = _positive_ints('n_layers', n_layers)
+    if not isinstance(use_bn, bool):
+        raise ValueError(f"use_bn must be True or False, got {use_bn!r}")
+    for k, v in dict(num_classes=num_classes, in_channels=in_channels).items():
+        if not _positive_int(v): raise ValueError(f"{k} must be a positive integer, got {v!r}")
+    return n_channels, n_layers
+
+def _check_input_size(x):
+    "Refuse an image whose five 2x2 max-pools would not end at exactly 1x1"
+    h, w = x.shape[-2:]
+    if not (32 <= h < 64 and 32 <= w < 64):
+        sides = ' -> '.join(map(str, _halvings(h)[1:]))
+        raise ValueError(f"VGG is for CIFAR-sized images, 32 to 63 pixels a side, got {h}x{w}: "
+                         f"its five 2x2 max-pools take a side of {h} to {sides}, and the "
+                         "classifier needs exactly 1x1. Pad MNIST-sized images to 32x32, "
+                         "or use a family with global average pooling")
+
 # %% ../nbs/08_vgg.ipynb #607a2d58
 @register_model('vgg')
 class VGG(Net):
-    "VGG-style plain network for 32x32 images: five stages of 3x3 convs, each ending in a 2x2 max-pool, then one linear layer"
+    "A VGG-style plain net for 32x32 images: five stages of 3x3 convs, one linear layer"
     def __init__(self, *,
-                 n_channels:tuple=(64, 128, 256, 512, 512),  # width of each of the five stages
-                 n_layers:tuple=(2, 2, 3, 3, 3),             # convolutions per stage (13: VGG-16's, configuration D)
-                 use_bn:bool=True,                           # BatchNorm after every convolution
-                 layout:str='paper',                         # 'original': one ReLU per stage, BatchNorm scales U(0, 1)
+                 n_channels:tuple=(64, 128, 256, 512, 512),  # width of each stage
+                 n_layers:tuple=(2, 2, 3, 3, 3),             # convs a stage (VGG-16's)
+                 use_bn:bool=True,                           # BN after every conv
+                 layout:str='paper',                         # or 'original': see below
                  num_classes:int=10, in_channels:int=3):
         super().__init__()
-        check_layout(layout)
-        n_channels, n_layers = _positive_ints('n_channels', n_channels), _positive_ints('n_layers', n_layers)
-        if not isinstance(use_bn, bool): raise ValueError(f"use_bn must be True or False, got {use_bn!r}")
-        for k, v in dict(num_classes=num_classes, in_channels=in_channels).items():
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"{k} must be a positive integer, got {v!r}")
+        n_channels, n_layers = _check_vgg(n_channels, n_layers, use_bn, layout,
+                                          num_classes, in_channels)
         c = in_channels
         for i, (out, n) in enumerate(zip(n_channels, n_layers)):
             self.add_module(f'stage{i+1}', VGGStage(c, out, n, use_bn, layout))
             c = out
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(c, num_classes))
-        init_cnn(self, mode='fan_out', bn_weight='one' if layout == 'paper' else 'uniform')
+        gamma = 'one' if layout == 'paper' else 'uniform'  # the original's: U(0, 1)
+        init_cnn(self, mode='fan_out', bn_weight=gamma)
 
     def forward(self, x):
-        h, w = x.shape[-2:]
-        if not (32 <= h < 64 and 32 <= w < 64):
-            raise ValueError(f"VGG is for CIFAR-sized images, 32 to 63 pixels a side, got {h}x{w}: its five 2x2 max-pools "
-                             f"take a side of {h} to {' -> '.join(map(str, _halvings(h)[1:]))}, and the classifier needs exactly 1x1. "
-                             "Pad MNIST-sized images to 32x32, or use a family with global average pooling")
+        _check_input_size(x)  # 32 to 63 pixels a side: the five pools end at 1x1
         return super().forward(x)
 
 # %% ../nbs/08_vgg.ipynb #30059416
-register_variant('vgg15_bn', 'vgg', paper_error='N/A', note="'VGG-like 15, BN, 64': VGG-16's 13 convolutions with BatchNorm, one linear layer",
-                 n_channels=(64, 128, 256, 512, 512), n_layers=(2, 2, 3, 3, 3), use_bn=True, layout='paper')
+register_variant('vgg15_bn', 'vgg', paper_error='N/A',
+                 note="'VGG-like 15, BN, 64': VGG-16's 13 convolutions with BatchNorm, "
+                      "one linear layer",
+                 n_channels=(64, 128, 256, 512, 512), n_layers=(2, 2, 3, 3, 3), use_bn=True,
+                 layout='paper')
 
-# %% ../nbs/08_vgg.ipynb #46c8366b
-register_variant('vgg15_bn_original', 'vgg', original_params=14_728_266, note="the original implementation's VGG-like 15 (its README: 7.29%): one ReLU per stage",
-                 n_channels=(64, 128, 256, 512, 512), n_layers=(2, 2, 3, 3, 3), use_bn=True, layout='original')
+# %% ../nbs/08_vgg.ipynb #05a94fc0
+register_variant('vgg15_bn_original', 'vgg', original_params=14_728_266,
+                 note="the original implementation's VGG-like 15 (its README: 7.29%): "
+                      "one ReLU per stage",
+                 n_channels=(64, 128, 256, 512, 512), n_layers=(2, 2, 3, 3, 3), use_bn=True,
+                 layout='original')
