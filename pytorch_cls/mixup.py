@@ -12,9 +12,10 @@ import torch.nn.functional as F
 from torch import nn
 
 # %% auto #0
-__all__ = ['mixup', 'sample_beta', 'draw_mixup', 'BatchMixup', 'soft_target_cross_entropy']
+__all__ = ['sample_beta', 'mixup', 'draw_mixup', 'BatchMixup', 'soft_target_cross_entropy']
 
-# %% ../nbs/12_mixup.ipynb #8ca524dc
+# %% ../nbs/12_mixup.ipynb #536ba9f6
+# plumbing: the weights' dtype and shape, the argument checks, and the Beta sampler (explained at the end)
 def _weights(lam, like:torch.Tensor):
     "λ and 1-λ (computed in double precision) in `like`'s dtype, shaped to broadcast over its non-batch dimensions"
     if not isinstance(lam, torch.Tensor): return lam, 1 - lam  # a Python number: kept exact until the multiplication
@@ -22,17 +23,16 @@ def _weights(lam, like:torch.Tensor):
     shape = (-1,) + (1,) * (like.ndim - 1) if lam.ndim else ()
     return lam.to(like.dtype).reshape(shape), (1 - lam).to(like.dtype).reshape(shape)
 
-def mixup(x:torch.Tensor,    # batch (N, C, H, W), normalised
-          y:torch.Tensor,    # targets (N, num_classes): one-hot or soft, float
-          lam,               # λ: a float, a 0-d tensor, or an (N,) tensor of per-sample values
-          perm:torch.Tensor, # (N,) int64: sample i is mixed with sample perm[i]
-         ) -> tuple:
-    "λ·x + (1-λ)·x[perm] and the same mixture of the targets"
-    xa, xb = _weights(lam, x)
-    ya, yb = _weights(lam, y)
-    return x * xa + x[perm] * xb, y * ya + y[perm] * yb
+def _check_mixup_args(alpha, num_classes):
+    if not (isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and alpha > 0):
+        raise ValueError(f"alpha must be a number > 0, got {alpha!r}")
+    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
+        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
 
-# %% ../nbs/12_mixup.ipynb #0d324f8e
+def _check_generator(generator, device):
+    if generator is not None and generator.device.type != device.type:
+        raise ValueError(f"generator is on {generator.device}, the batch on {device}: create the generator on the batch's device")
+
 def _log_gamma(alpha:float, shape, generator=None, device=None, proposals:int=8) -> torch.Tensor:
     "log of Gamma(alpha, 1) draws (Marsaglia and Tsang 2000) from torch.randn / torch.rand, in float64, with no host sync"
     a = alpha + 1 if alpha < 1 else alpha
@@ -44,12 +44,12 @@ def _log_gamma(alpha:float, shape, generator=None, device=None, proposals:int=8)
     ok = (v > 0) & (torch.log(u) < z * z / 2 + d - d * v + d * logv)
     first = ok.to(torch.uint8).argmax(0, keepdim=True)  # the first accepted proposal of each draw
     out = torch.where(ok.any(0), math.log(d) + logv.gather(0, first).squeeze(0), math.log(d))  # none accepted (p < 1e-10): d
-    if alpha < 1: out = out + torch.log(torch.rand(shape, **kw)) / alpha  # Gamma(a) = Gamma(a+1) * U**(1/a)
+    if alpha < 1: out = out + torch.log(torch.rand(shape, **kw)) / alpha  # Gamma(a) = Gamma(a+1) U^(1/a)
     return out
 
 def sample_beta(alpha:float,                           # both shape parameters of Beta(alpha, alpha)
                 shape=(),                              # shape of the returned tensor
-                generator:torch.Generator|None=None,   # drives the draws (must be on `device`); None: the global RNG
+                generator:torch.Generator|None=None,   # drives the draws (on `device`); None: the global RNG
                 device=None) -> torch.Tensor:
     "Beta(alpha, alpha) draws in float64 that a `torch.Generator` can reproduce"
     if not alpha > 0: raise ValueError(f"alpha must be > 0, got {alpha!r}")
@@ -57,50 +57,64 @@ def sample_beta(alpha:float,                           # both shape parameters o
     g = _log_gamma(float(alpha), (2, *shape), generator, device)
     return torch.sigmoid(g[0] - g[1])
 
-# %% ../nbs/12_mixup.ipynb #2bde1c88
+# %% ../nbs/12_mixup.ipynb #dcd7b8b2
+def mixup(x:torch.Tensor,    # batch (N, C, H, W), normalised
+          y:torch.Tensor,    # targets (N, num_classes): one-hot or soft, float
+          lam,               # λ: a float, a 0-d tensor, or one per sample (N,)
+          perm:torch.Tensor, # (N,) int64: sample i is mixed with sample perm[i]
+         ) -> tuple:
+    "λ·x + (1-λ)·x[perm] and the same mixture of the targets"
+    xa, xb = _weights(lam, x)
+    ya, yb = _weights(lam, y)
+    return x * xa + x[perm] * xb, y * ya + y[perm] * yb
+
+# %% ../nbs/12_mixup.ipynb #695e3bbb
 def draw_mixup(n:int,                 # batch size
                alpha:float=1.0,       # Beta(alpha, alpha)
                per_sample:bool=False, # one λ per sample instead of one per batch
                generator:torch.Generator|None=None,
                device=None) -> tuple:
-    "λ (a 0-d, or (n,) if `per_sample`, float64 tensor) and a random permutation of the batch"
+    "λ (0-d, or (n,) if `per_sample`; float64) and a random permutation of the batch"
     device = torch.device(device if device is not None else 'cpu')
-    if generator is not None and generator.device.type != device.type:
-        raise ValueError(f"generator is on {generator.device}, the batch on {device}: create the generator on the batch's device")
+    _check_generator(generator, device)
     lam = sample_beta(alpha, (n,) if per_sample else (), generator, device)
     return lam, torch.randperm(n, generator=generator, device=device)
 
-# %% ../nbs/12_mixup.ipynb #3f81e6b8
+# %% ../nbs/12_mixup.ipynb #abf7e05f
 class BatchMixup(nn.Module):
-    "Mixup on a normalised batch on any device: `forward(x, y, generator=None) -> (mixed x, soft targets)`; identity in eval mode"
+    "Mixup on a normalised batch: (x, labels) -> (mixed x, soft targets)"
     def __init__(self,
                  alpha:float=1.0,       # λ ~ Beta(alpha, alpha) (--mixup_alpha)
                  num_classes:int=10,    # width of the soft targets
-                 per_sample:bool=False, # one λ per sample; False: one per batch, as in the paper and the original implementation
+                 per_sample:bool=False, # one λ per sample (False: one per batch)
                 ):
         super().__init__()
-        if not (isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and alpha > 0):
-            raise ValueError(f"alpha must be a number > 0, got {alpha!r}")
-        if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
-            raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
-        self.alpha, self.num_classes, self.per_sample = float(alpha), num_classes, bool(per_sample)
+        _check_mixup_args(alpha, num_classes)
+        self.alpha, self.num_classes = float(alpha), num_classes
+        self.per_sample = bool(per_sample)
 
     def targets(self, y:torch.Tensor, dtype) -> torch.Tensor:
-        "Integer labels (N,) as one-hot rows, or soft targets (N, num_classes) as they are"
-        if y.ndim == 2 and y.shape[1] == self.num_classes: return y.to(dtype)
-        if y.ndim == 1 and not y.is_floating_point(): return F.one_hot(y, self.num_classes).to(dtype)
-        raise ValueError(f"y must be int64 labels (N,) or soft targets (N, {self.num_classes}), got {tuple(y.shape)} {y.dtype}")
+        "Integer labels (N,) as one-hot rows; soft targets (N, num_classes) as they are"
+        k = self.num_classes
+        if y.ndim == 2 and y.shape[1] == k: return y.to(dtype)
+        if y.ndim == 1 and not y.is_floating_point(): return F.one_hot(y, k).to(dtype)
+        raise ValueError(f"y must be int64 labels (N,) or soft targets (N, {k}), "
+                         f"got {tuple(y.shape)} {y.dtype}")
 
-    def forward(self, x:torch.Tensor, y:torch.Tensor, generator:torch.Generator|None=None):
+    def forward(self, x:torch.Tensor, y:torch.Tensor, generator=None):
+        "The mixed batch and its soft targets; identity in eval mode"
         if not self.training: return x, y
         lam, perm = draw_mixup(len(x), self.alpha, self.per_sample, generator, x.device)
-        return mixup(x, self.targets(y, torch.promote_types(x.dtype, torch.float32)), lam, perm)
+        soft = self.targets(y, torch.promote_types(x.dtype, torch.float32))
+        return mixup(x, soft, lam, perm)
 
-    def extra_repr(self): return f'alpha={self.alpha}, num_classes={self.num_classes}, per_sample={self.per_sample}'
+    def extra_repr(self):
+        return (f'alpha={self.alpha}, num_classes={self.num_classes}, '
+                f'per_sample={self.per_sample}')
 
-# %% ../nbs/12_mixup.ipynb #f6d11132
+# %% ../nbs/12_mixup.ipynb #94e8828d
 def soft_target_cross_entropy(logits:torch.Tensor, # (N, num_classes)
                               target:torch.Tensor, # (N, num_classes), rows summing to 1
                              ) -> torch.Tensor:
-    "Batch mean of -sum_c target_c * log_softmax(logits)_c"
+    "Batch mean of the cross-entropy between each row of `target` and softmax(`logits`)"
     return -(target * F.log_softmax(logits, dim=-1)).sum(-1).mean()
