@@ -230,6 +230,7 @@ def plot_compare(results:dict, metrics=('train_loss', 'test_error'), title:str|N
                 ax.plot(ep, v.mean(0), color=f'C{i}', label=label)
                 if len(hs) > 1: ax.fill_between(ep, v.min(0), v.max(0), color=f'C{i}', alpha=0.2, lw=0)
             ax.set(xlabel='epoch', ylabel=_METRICS.get(m, m))
+            ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # epochs: 1, 2, ...
             if m in logy: _log_axis(ax)
             ax.grid(alpha=0.3)
         axs[0, 0].legend()
