@@ -12,9 +12,9 @@ from pathlib import Path
 # matplotlib are imported (seconds on a laptop). The engine is imported once the flags have been parsed.
 
 # %% auto #0
-__all__ = ['FLAGS', 'HELP_GROUPS', 'str2bool', 'json_list', 'threads_arg', 'make_parser', 'bench_parser', 'report_parser',
-           'load_config_file', 'check_path', 'check_preset', 'run_settings', 'config_from_args', 'main', 'cli',
-           'bench_cli', 'report_cli']
+__all__ = ['FLAGS', 'HELP_GROUPS', 'ARCHS', 'str2bool', 'json_list', 'threads_arg', 'make_parser', 'bench_parser',
+           'report_parser', 'load_config_file', 'check_path', 'check_preset', 'run_settings', 'config_from_args',
+           'main', 'cli', 'bench_cli', 'report_cli']
 
 # %% ../nbs/16_train.ipynb #58c770dd
 def str2bool(s:str) -> bool:
@@ -210,9 +210,14 @@ def check_preset(name:str) -> str:
 
 _NOT_INHERITED = ('outdir', 'resume', 'overwrite', 'run_epochs', 'progress')  # what each invocation says for itself
 
+ARCHS = ('densenet', 'pyramidnet', 'resnet', 'resnet_preact', 'resnext', 'se_resnet_preact', 'shake_shake', 'vgg', 'wrn')  # the registered families (checked below)
+
 def _light_checks(ns:dict):
-    "What can be checked before the engine is imported: the preset's name, the paths' names"
+    "What can be checked before the engine is imported: the preset's name, --arch, that --outdir is given, the paths' names"
     if ns.get('preset') is not None: check_preset(ns['preset'])
+    if ns.get('arch') is not None and ns['arch'] not in ARCHS: raise ValueError(f"--arch must be one of {', '.join(ARCHS)}; got {ns['arch']!r}")
+    if ns.get('outdir') is None and ns.get('config') is None and not ns.get('list_presets'):  # a config file may name it
+        raise ValueError('--outdir is required (the folder for the checkpoint, metrics and curves)')
     for flag in ('outdir', 'data_dir', 'config'):
         if ns.get(flag) is not None: check_path(f'--{flag}', ns[flag])
 
