@@ -6,7 +6,7 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/core.html.md"""
 
 # %% ../nbs/13_core.ipynb #9024fb22
 from __future__ import annotations
-import difflib, importlib, inspect, math, os, re, warnings
+import difflib, importlib, inspect, math, os, re, sys, warnings
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,8 +23,8 @@ from torch.utils.flop_counter import FlopCounterMode
 __all__ = ['MODEL_MODULES', 'LAYOUTS', 'PAGE_WIDTH', 'STYLE', 'SHAPES', 'CIFAR10_CLASSES', 'init_cnn', 'check_positive',
            'check_prob', 'check_number', 'Net', 'Variant', 'register_model', 'register_variant', 'list_models',
            'get_variant', 'create_model', 'check_layout', 'load_by_order', 'count_params', 'count_flops', 'Table',
-           'model_summary', 'house_style', 'fit_width', 'zoo', 'plot_zoo', 'Block', 'draw_block', 'draw_blocks',
-           'default_data_dir', 'draw_shape', 'Samples', 'sample_images', 'show_images']
+           'model_summary', 'house_style', 'fit_width', 'progress', 'zoo', 'plot_zoo', 'Block', 'draw_block',
+           'draw_blocks', 'default_data_dir', 'draw_shape', 'Samples', 'sample_images', 'show_images']
 
 # %% ../nbs/13_core.ipynb #11c1ed60
 def init_cnn(model:nn.Module,
@@ -228,13 +228,21 @@ def fit_width(width:float, height:float) -> tuple:
     "A figure size (inches) no wider than `PAGE_WIDTH`, keeping the aspect ratio"
     return (width, height) if width <= PAGE_WIDTH else (PAGE_WIDTH, height * PAGE_WIDTH / width)
 
+# %% ../nbs/13_core.ipynb #b318bbef
+def progress(items, total:int|None=None, desc:str=''):
+    "`items` with a progress bar (removed at the end) in a notebook kernel or a terminal; `items` itself elsewhere"
+    if 'ipykernel' not in sys.modules and not sys.stderr.isatty(): return items
+    from tqdm.auto import tqdm
+    return tqdm(items, total=total, desc=desc, leave=False)
+
 # %% ../nbs/13_core.ipynb #8340b2ba
 def zoo(input_size=(3, 32, 32)) -> Table:
     "Every registered variant: parameters (ours, paper, original implementation), GFLOPs per image and the paper's CIFAR-10 error"
     _load_models()
     rows = []
     order = list(_FAMILIES)
-    for name in sorted(_VARIANTS, key=lambda n: order.index(_VARIANTS[n].arch)):  # stable: registration order within a family
+    names = sorted(_VARIANTS, key=lambda n: order.index(_VARIANTS[n].arch))  # stable: registration order within a family
+    for name in progress(names, desc='zoo: building and counting'):
         v = _VARIANTS[name]
         with torch.device('meta'): m = create_model(name, in_channels=input_size[0])
         p = count_params(m)

@@ -20,7 +20,7 @@ from torchvision import datasets as tvd, transforms as T
 from torchvision.transforms import functional as TF
 from torchvision.datasets import cifar as _tv_cifar
 from torchvision.datasets.utils import check_md5
-from .core import default_data_dir, sample_images, SHAPES
+from .core import default_data_dir, progress, sample_images, SHAPES
 
 # %% auto #0
 __all__ = ['DATASETS', 'FAKE_MARKER', 'DatasetUnavailable', 'check_dataset_name', 'DatasetInfo', 'dataset_folder', 'check_files',
@@ -424,7 +424,7 @@ def read_folder(data_dir) -> dict:
     size = max(sides, key=lambda s: (sides[s], s))
     mode = 'L' if modes <= _GRAY_MODES else 'RGB'
     out, arrays = dict(classes=classes, size=size, in_channels=1 if mode == 'L' else 3), {}
-    for p, _ in train + test:
+    for p, _ in progress(train + test, desc=f'reading {len(train) + len(test):,} images'):
         if p in bad: continue
         try: arrays[p] = _read_image(p, mode, size)
         except Exception as e: bad[p] = _unreadable(p, root, e)

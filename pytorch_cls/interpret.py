@@ -19,7 +19,7 @@ from torch import nn
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .core import PAGE_WIDTH, Table, create_model, default_data_dir, house_style
+from .core import PAGE_WIDTH, Table, create_model, default_data_dir, house_style, progress
 from .data import (DATASETS, FAKE_MARKER, DatasetInfo, DatasetUnavailable, dataset_folder,
                               dataset_info, load_arrays, normalize)
 from .engine import RunError, load_checkpoint, pick_device, plot_curves
@@ -161,7 +161,7 @@ def predict(model:nn.Module, images:torch.Tensor, info:DatasetInfo,
     model.eval()
     dev = next(model.parameters()).device
     out = [model(normalize(images[b:b + batch_size].to(dev), info.mean, info.std))
-           for b in range(0, len(images), batch_size)]
+           for b in progress(range(0, len(images), batch_size), desc=f'predicting {len(images):,} images')]
     return torch.cat([F.log_softmax(o.float(), 1).cpu() for o in out])
 
 class Interpretation:
