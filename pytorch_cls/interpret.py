@@ -160,8 +160,10 @@ def predict(model:nn.Module, images:torch.Tensor, info:DatasetInfo,
     "Log-probabilities (N, classes) of `model` in eval mode for uint8 `images`"
     model.eval()
     dev = next(model.parameters()).device
+    n = len(images)
+    starts = progress(range(0, n, batch_size), desc=f'predicting {n:,} images')
     out = [model(normalize(images[b:b + batch_size].to(dev), info.mean, info.std))
-           for b in progress(range(0, len(images), batch_size), desc=f'predicting {len(images):,} images')]
+           for b in starts]
     return torch.cat([F.log_softmax(o.float(), 1).cpu() for o in out])
 
 class Interpretation:
