@@ -203,11 +203,21 @@ def check_notebook(path: Path, flags: set, save: bool, timeout: int, cuda: bool)
     if save and not problems:
         by_index = {orig: cell for orig, cell in plan if isinstance(orig, int)}
         for i, cell in by_index.items():
-            committed.cells[i].outputs = [o for o in cell.outputs if WIDGET_MIME not in o.get('data', {})]  # a saved widget is dead on the site
+            committed.cells[i].outputs = coalesce([o for o in cell.outputs if WIDGET_MIME not in o.get('data', {})])  # a saved widget is dead on the site
         committed.metadata['kernelspec'] = {'display_name': 'Python 3 (ipykernel)', 'language': 'python', 'name': 'python3'}
         nbformat.write(committed, path)
         subprocess.run(['nbdev-clean', '--fname', str(path)], check=True, cwd=ROOT)
     return problems, notes, secs
+
+
+def coalesce(outs) -> list:
+    "Consecutive pieces of one stream joined into one output, as a reader's notebook shows them (not one block per flush)"
+    merged = []
+    for o in outs:
+        if merged and o.get('output_type') == 'stream' and merged[-1].get('output_type') == 'stream' and merged[-1].name == o.name:
+            merged[-1].text += o.text
+        else: merged.append(o)
+    return merged
 
 
 def widget_problems(client, widget, when) -> list:
