@@ -88,8 +88,12 @@ def register_model(arch:str):
         return cls
     return _inner
 
-def register_variant(name:str, arch:str, paper_params=None, paper_error=None, original_params=None, note='', **kwargs):
-    "Register `name` as `arch` with `kwargs` pinned"
+def register_variant(name:str, arch:str,
+                     paper_params:float|None=None,  # millions, as printed in the paper
+                     paper_error:str|None=None,     # CIFAR-10 test error (%) in the paper
+                     original_params:int|None=None, # the original implementation's count
+                     note:str='', **kwargs):
+    "Register `name` as `arch` with `kwargs` pinned (see `Variant`)"
     _VARIANTS[name] = Variant(name, arch, kwargs, paper_params, paper_error, original_params, note)
 
 # %% ../nbs/13_core.ipynb #d16f2fe9
