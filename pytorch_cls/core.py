@@ -381,6 +381,7 @@ class Block:
 _DX, _DY, _Y0, _BOX_W, _SCALE = 2.8, -0.9, -0.8, 2.5, 0.45  # branch spacing, layer step, first layer (diagram units); inches per unit
 
 def _box(ax, x, y, text, w=_BOX_W, h=0.55):
+    h += 0.3 * text.count('\n')  # room for every line of a label
     ax.add_patch(plt.Rectangle((x - w/2, y - h/2), w, h, fc=_colour(text), ec='#444', lw=1, zorder=2))
     ax.text(x, y, text, ha='center', va='center', fontsize=9, zorder=3)
 
