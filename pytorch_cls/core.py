@@ -342,7 +342,7 @@ def plot_zoo(input_size=(3, 32, 32)):
     "Parameters (log scale) against the paper's CIFAR-10 error: one labelled point per registered variant of the papers' networks"
     _load_models()
     pts = []
-    for name, v in _VARIANTS.items():
+    for name, v in progress(list(_VARIANTS.items()), desc='zoo: counting parameters'):
         err = _first_number(v.paper_error)
         if err is None or v.kwargs.get('layout', 'paper') != 'paper': continue
         with torch.device('meta'): pts.append((name, v.arch, count_params(create_model(name, in_channels=input_size[0])), err))
