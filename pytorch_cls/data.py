@@ -8,6 +8,7 @@ Docs: https://pytorch-cls.github.io/pytorch_cls/data.html.md"""
 from __future__ import annotations
 import codecs, hashlib, importlib, math, os, pickle, re, stat, struct
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,10 +201,10 @@ def _write_folder(root:Path, train, test, classes):
             _to_pil(img).save(d / f'{i:05d}.png')
 
 # %% ../nbs/14_data.ipynb #38913f9c
-def save_arrays(name:str, root,
+def save_arrays(name:str, root:str|Path,
                 train:tuple, # (uint8 images (N, C, H, W), int labels (N,)) for the training split
                 test:tuple,  # the same for the test split
-                classes=None, # class names; default 'class0', 'class1', ...
+                classes:list|None=None, # class names; default 'class0', 'class1', ...
                 note:str='images written by pytorch_cls.data.save_arrays', # what the files hold, for FAKE_MARKER
                ) -> Path:
     "Write `train` and `test` under `root` in dataset `name`'s official on-disk format; return `root` (the `data_dir` to load from)"
@@ -319,7 +320,8 @@ class _ArrayImages(Dataset):
         img = _to_pil(self.images[i])
         return (self.transform(img) if self.transform else img), int(self.labels[i])
 
-def torchvision_dataset(name:str, data_dir=None, train:bool=True, download:bool=True, transform=None):
+def torchvision_dataset(name:str, data_dir:str|Path|None=None, train:bool=True, download:bool=True,
+                        transform:Callable|None=None):
     "Dataset `name` (not 'folder') under `data_dir`, served as torchvision serves it; raises `DatasetUnavailable` if its files cannot be had"
     if check_dataset_name(name) == 'folder': raise ValueError("'folder' is not a torchvision dataset; use load_arrays")
     root = Path(data_dir or default_data_dir()).expanduser()
@@ -445,7 +447,7 @@ def _folder_root(data_dir):
     if root.exists() and not root.is_dir(): raise DatasetUnavailable(f"--data_dir {root} is a file, not a folder")
     return root
 
-def dataset_info(name:str, data_dir=None) -> DatasetInfo:
+def dataset_info(name:str, data_dir:str|Path|None=None) -> DatasetInfo:
     "Classes, shape, normalisation and training augmentation of dataset `name`"
     if check_dataset_name(name) != 'folder': return _INFO[name]
     r = read_folder(_folder_root(data_dir))
@@ -455,7 +457,8 @@ def dataset_info(name:str, data_dir=None) -> DatasetInfo:
     return DatasetInfo('folder', len(r['classes']), r['in_channels'], s, r['mean'], r['std'], pad=s // 8, crop=s, flip=True,
                        classes=tuple(r['classes']))
 
-def load_arrays(name:str, data_dir=None, train:bool=True, download:bool=True) -> tuple:
+def load_arrays(name:str, data_dir:str|Path|None=None, train:bool=True,
+                download:bool=True) -> tuple:
     "(uint8 images (N, C, H, W), int64 labels (N,), class names) of one split of dataset `name`"
     if check_dataset_name(name) == 'folder':
         r = read_folder(_folder_root(data_dir))
@@ -607,10 +610,12 @@ def original_transform(info:DatasetInfo, train:bool, per_image_tfms=()) -> T.Com
     aug = ([T.RandomCrop(info.crop, padding=info.pad or None)] if info.crop else []) + ([T.RandomHorizontalFlip()] if info.flip else [])
     return T.Compose((aug if train else []) + [T.ToTensor(), T.Normalize(info.mean, info.std), *per_image_tfms])
 
-def classic_loader(name:str, data_dir=None, *, train:bool, batch_size:int, info:DatasetInfo,
-                   num_workers:int=2, per_image_tfms=(), # callables on normalised (C, H, W) tensors, training only
+def classic_loader(name:str, data_dir:str|Path|None=None, *,
+                   train:bool, batch_size:int, info:DatasetInfo, num_workers:int=2,
+                   per_image_tfms=(), # callables on normalised (C, H, W) tensors, training only
                    rank:int=0, world_size:int=1, seed:int=0, download:bool=True,
-                   drop_last:bool|None=None, shuffle:bool|None=None, pin_memory:bool=False) -> DataLoader:
+                   drop_last:bool|None=None, shuffle:bool|None=None,
+                   pin_memory:bool=False) -> DataLoader:
     "The original implementation's loader: PIL images, torchvision transforms and `per_image_tfms` in `num_workers` processes"
     if per_image_tfms and not train: raise ValueError("per_image_tfms are training augmentations; the test set is never augmented")
     tfm = original_transform(info, train, per_image_tfms)
