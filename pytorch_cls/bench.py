@@ -140,7 +140,7 @@ def _device_line(res:dict) -> str:
     if 'gpu' in e: return f"device: {e['gpu']}, torch {e['torch']}"
     busy = f", load average {load[0]} at the start, {load[1]} at the end" if None not in load else ''
     why = f" ({res['threads']})" if res.get('threads') else ''
-    return f"device: {e['cpu']} CPU ({e['cpu_count']} cores, {e.get('threads', '?')} threads{why}{busy}), torch {e['torch']}"
+    return f"device: {e['cpu']} CPU ({e['cpu_count']} cores, {e.get('threads', '?')} thread{'s' * (e.get('threads') != 1)}{why}{busy}), torch {e['torch']}"
 
 def _ips(r): return f"{r['img_per_s']:,.0f} img/s" if 'img_per_s' in r else r['error']
 def _ratio(d):

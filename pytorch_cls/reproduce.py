@@ -78,12 +78,13 @@ def _duration(h:float|None) -> str:
 
 # %% ../nbs/20_reproduce.ipynb #591aed61
 def _network(c:TrainConfig) -> str:
-    "The network a resolved config trains: its layout and parameter count, and the other layout's count if different"
+    "The network a resolved config trains: its layout and parameter count, and the other layout's count if it differs when rounded"
     with torch.device('meta'):
         n = count_params(create_model(c.arch, **model_kwargs(c)))
         other = 'original' if c.layout == 'paper' else 'paper'
         m = count_params(create_model(c.arch, **(model_kwargs(c) | dict(layout=other))))
-    return f'{c.layout}, {n / 1e6:.2f}M' + (f' ({other}: {m / 1e6:.2f}M)' if m != n else '')
+    a, b = f'{n / 1e6:.2f}M', f'{m / 1e6:.2f}M'
+    return f'{c.layout}, {a}' + (f' ({other}: {b})' if b != a else '')
 
 def rows_table(bench:dict|None=None) -> Table:
     "Every CIFAR-10 row: settings, network, the README's and the paper's errors, the README's time and ours estimated from `bench` (default: `find_bench()`)"
