@@ -20,7 +20,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .core import (CIFAR10_CLASSES, PAGE_WIDTH, SHAPES, Table, count_params, default_data_dir,
-                              draw_shape, house_style)
+                              draw_shape, house_style, progress)
 from .data import DatasetUnavailable, DeviceLoader, dataset_info, load_arrays
 from .engine import cpu_bf16_units
 from .lr_schedules import build_scheduler
@@ -82,7 +82,8 @@ def small_data(n_train:int=5000, n_test:int=1000,
     if real and dataset == 'CIFAR10' and (jtr := _jpeg_copy(data_dir, 'train')) and (jte := _jpeg_copy(data_dir, 'test')):
         for (files, y, Image), n, s in ((jtr, n_train, seed), (jte, n_test, seed + 1)):
             i = _balanced(y, n, s)
-            x = np.stack([np.array(Image.open(files[j]).convert('RGB')) for j in i.tolist()])
+            x = np.stack([np.array(Image.open(files[j]).convert('RGB'))
+                          for j in progress(i.tolist(), desc=f'decoding {n:,} JPEGs')])
             picked += [torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), y[i]]
         return SmallData(*picked, info, f'CIFAR-10 from a JPEG-recompressed copy, {n_train:,} training and {n_test:,} test '
                                         f'images (the official files give higher accuracy)')
