@@ -222,8 +222,10 @@ def _log_axis(ax):
 
 def plot_compare(results:dict, metrics=('train_loss', 'test_error'), title:str|None=None, logy:tuple=('train_loss',)):
     "One panel per metric, one curve per run (the mean over seeds, the range shaded); returns the figure"
+    rows = math.ceil(len(results) / 3)  # of the legend
     with house_style():
-        fig, axs = plt.subplots(1, len(metrics), figsize=(PAGE_WIDTH, 3.2), squeeze=False)
+        fig, axs = plt.subplots(1, len(metrics), figsize=(PAGE_WIDTH, 3.2 + 0.25 * rows),
+                                squeeze=False, layout='constrained')
         for ax, m in zip(axs[0], metrics):
             for i, (label, hs) in enumerate(results.items()):
                 ep = [r['epoch'] for r in hs[0]]
@@ -234,9 +236,10 @@ def plot_compare(results:dict, metrics=('train_loss', 'test_error'), title:str|N
             ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # epochs: 1, 2, ...
             if m in logy: _log_axis(ax)
             ax.grid(alpha=0.3)
-        axs[0, 0].legend()
+        if rows:  # below the panels, where it covers no curve
+            fig.legend(*axs[0, 0].get_legend_handles_labels(), loc='outside lower center',
+                       ncols=min(len(results), 3))
         if title: fig.suptitle(title, fontsize=10)
-        fig.tight_layout()
     return fig
 
 def _mean_std(v, fmt='{:.1f}'):
