@@ -418,7 +418,7 @@ def read_folder(data_dir) -> dict:
     except OSError as e: raise DatasetUnavailable(f'folder dataset in {root}: {e.filename} changed while it was read ({e.strerror})') from None
     if key in _FOLDER_CACHE and _FOLDER_CACHE[key][0] == stamp: return _FOLDER_CACHE[key][1]
     sides, modes, bad = Counter(), set(), {}
-    for p, _ in train:
+    for p, _ in progress(train, desc=f'sizing {len(train):,} images'):
         try:
             with Image.open(p) as im: sides[min(im.size)] += 1; modes.add(im.mode)
         except Exception as e: bad[p] = _unreadable(p, root, e)
