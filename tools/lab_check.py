@@ -146,7 +146,11 @@ def main(argv=None) -> int:
                 problems, notes = [], []
                 page.goto(f'http://127.0.0.1:{port}/lab/tree/nbs/{n}.ipynb?reset', wait_until='domcontentloaded')
                 page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=120000)
-                time.sleep(5)
+                for _ in range(60):  # until the kernel is up (or JupyterLab asks for one): a cold server can take a while
+                    if page.locator('.jp-Dialog', has_text='Select Kernel').count(): break
+                    if page.locator('.jp-StatusBar-TextItem', has_text='Idle').count(): break
+                    time.sleep(1)
+                time.sleep(2)
                 if page.locator('.jp-Dialog', has_text='Select Kernel').count(): problems.append('asks "Select Kernel" on opening')
                 if page.locator('.lm-TabBar-tab.jp-mod-dirty').count():  # see the note in the docstring
                     notes.append('marked modified once the kernel started (JupyterLab writes language_info and the kernel name)')
@@ -157,6 +161,9 @@ def main(argv=None) -> int:
                 time.sleep(3)
                 rep = cell_report(page)
                 want = committed_figures(work/'repo'/'nbs'/f'{n}.ipynb')
+                prompts = page.locator('.jp-Notebook .jp-CodeCell .jp-InputPrompt').all_inner_texts()
+                not_run = [i for i, ((_, ran), t) in enumerate(zip(want, prompts)) if ran and not re.search(r'\[\d+\]', t)]
+                if not_run: problems.append(f'Run All did not run {len(not_run)} code cell(s) (first: {not_run[0]})')
                 for i, ((figs, errs, stderr), (w, ran)) in enumerate(zip(rep, want)):
                     if errs: problems.append(f'code cell {i}: error output')
                     if stderr: problems.append(f'code cell {i}: stderr: {stderr[0][:200]!r}')
