@@ -435,7 +435,7 @@ def filter_normalized_direction(model:nn.Module, generator=None) -> list:
 
 @dataclass
 class Landscape:
-    "Loss and accuracy at the trained weights + a·delta (+ b·eta), for a in `alphas` (b in `betas`)"
+    "Loss and accuracy at trained weights + a·delta (+ b·eta) for `alphas` (`betas`)"
     alphas:np.ndarray; betas:np.ndarray|None
     loss:np.ndarray; acc:np.ndarray  # (len(alphas),) or (len(betas), len(alphas))
 
