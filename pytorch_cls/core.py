@@ -23,7 +23,7 @@ from torch.utils.flop_counter import FlopCounterMode
 __all__ = ['MODEL_MODULES', 'LAYOUTS', 'PAGE_WIDTH', 'STYLE', 'SHAPES', 'CIFAR10_CLASSES', 'init_cnn', 'check_positive',
            'check_prob', 'check_number', 'Net', 'Variant', 'register_model', 'register_variant', 'list_models',
            'get_variant', 'create_model', 'check_layout', 'load_by_order', 'count_params', 'count_flops', 'Table',
-           'model_summary', 'house_style', 'fit_width', 'progress', 'zoo', 'plot_zoo', 'Block', 'draw_block',
+           'model_summary', 'house_style', 'fit_width', 'watched', 'progress', 'zoo', 'plot_zoo', 'Block', 'draw_block',
            'draw_blocks', 'default_data_dir', 'draw_shape', 'Samples', 'sample_images', 'show_images']
 
 # %% ../nbs/13_core.ipynb #11c1ed60
@@ -233,9 +233,13 @@ def fit_width(width:float, height:float) -> tuple:
     return (width, height) if width <= PAGE_WIDTH else (PAGE_WIDTH, height * PAGE_WIDTH / width)
 
 # %% ../nbs/13_core.ipynb #b318bbef
+def watched() -> bool:
+    "Whether someone watches this process: a notebook kernel or a terminal (not the test runner, not a log)"
+    return 'ipykernel' in sys.modules or sys.stderr.isatty()
+
 def progress(items, total:int|None=None, desc:str=''):
-    "`items` with a progress bar (removed at the end) in a notebook kernel or a terminal; `items` itself elsewhere"
-    if 'ipykernel' not in sys.modules and not sys.stderr.isatty(): return items
+    "`items` with a progress bar (removed at the end) when `watched()`; `items` itself elsewhere"
+    if not watched(): return items
     from tqdm.auto import tqdm
     return tqdm(items, total=total, desc=desc, leave=False)
 

@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 
 import pytorch_cls
-from .core import LAYOUTS, PAGE_WIDTH, create_model, count_flops, count_params, default_data_dir, _FAMILIES, _family_args, _load_models
+from .core import (LAYOUTS, PAGE_WIDTH, create_model, count_flops, count_params, default_data_dir,
+                              watched, _FAMILIES, _family_args, _load_models)
 from .data import DATASETS, DatasetInfo, DeviceLoader, classic_loader, dataset_info, load_arrays
 from .lr_schedules import SCHEDULERS, build_scheduler
 from .cutout import BatchCutout, Cutout
@@ -807,7 +808,7 @@ def _fit(cfg, folder, rank, world, device, threads):
         torch.use_deterministic_algorithms(True); torch.backends.cudnn.benchmark = False
     elif device.type == 'cuda': torch.backends.cudnn.benchmark = True
     torch.manual_seed(cfg.seed)
-    progress = (sys.stderr.isatty() or 'ipykernel' in sys.modules) if cfg.progress is None else cfg.progress
+    progress = watched() if cfg.progress is None else cfg.progress
     progress = progress and main
 
     # the data's description, the model (a bad depth fails before any image is read), the data
