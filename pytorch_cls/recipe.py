@@ -217,8 +217,15 @@ class _PlainLog(ticker.LogFormatter):
 
 def _log_axis(ax):
     ax.set_yscale('log')
-    ax.yaxis.set_major_formatter(_PlainLog(labelOnlyBase=False))
-    ax.yaxis.set_minor_formatter(_PlainLog(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    lo, hi = ax.get_ylim()
+    if hi / lo < 10:  # under a decade: plain labels at 1.2, 1.5, 2, 2.5, 3, ...
+        subs = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8) if hi / lo < 5 else (1, 2, 3, 5)
+        ax.yaxis.set_major_locator(ticker.LogLocator(subs=subs))
+        ax.yaxis.set_major_formatter(ticker.FormatStrFormatter('%g'))
+        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    else:
+        ax.yaxis.set_major_formatter(_PlainLog(labelOnlyBase=False))
+        ax.yaxis.set_minor_formatter(_PlainLog(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
 
 def plot_compare(results:dict, metrics=('train_loss', 'test_error'), title:str|None=None, logy:tuple=('train_loss',)):
     "One panel per metric, one curve per run (the mean over seeds, the range shaded); returns the figure"
