@@ -17,7 +17,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
-from tqdm.auto import tqdm
 
 from .core import PAGE_WIDTH, Table, create_model, default_data_dir, house_style, progress
 from .data import (DATASETS, FAKE_MARKER, DatasetInfo, DatasetUnavailable, dataset_folder,
@@ -464,17 +463,16 @@ def loss_landscape(model:nn.Module,
     a_s = np.linspace(-1, 1, 21) if alphas is None else np.asarray(alphas, float)
     b_s = np.asarray([0.] if betas is None else betas, float)
     loss, acc = np.zeros((len(b_s), len(a_s))), np.zeros((len(b_s), len(a_s)))
-    bar = tqdm(total=loss.size, desc=label, leave=False)
+    grid = [(i, j) for i in range(len(b_s)) for j in range(len(a_s))]
     model.eval()
     try:
-        for i, b in enumerate(b_s):
-            for j, a in enumerate(a_s):
-                for k, p in enumerate(params):
-                    p.copy_(theta[k] + a * d1[k] + (b * d2[k] if d2 is not None else 0))
-                loss[i, j], acc[i, j] = evaluate(); bar.update()
+        for i, j in progress(grid, desc=label):
+            for k, p in enumerate(params):
+                p.copy_(theta[k] + a_s[j] * d1[k] + (b_s[i] * d2[k] if d2 is not None else 0))
+            loss[i, j], acc[i, j] = evaluate()
     finally:  # the trained weights back, whatever happened
         for p, t in zip(params, theta): p.copy_(t)
-        model.train(was); bar.close()
+        model.train(was)
     if betas is None: return Landscape(a_s, None, loss[0], acc[0])
     return Landscape(a_s, b_s, loss, acc)
 
