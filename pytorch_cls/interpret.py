@@ -12,6 +12,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 from matplotlib import ticker
+from matplotlib.lines import Line2D
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -525,19 +526,21 @@ def plot_runs(runs:list, labels:list|None=None, title:str=''):
     "Draw the test error (%) and the losses (test solid, training dashed) per epoch of the run folders `runs`; returns the figure"
     labels = labels or [run_label(r) for r in runs]
     with house_style():
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4))
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.6), layout='constrained')
         for i, (r, lab) in enumerate(zip(runs, labels)):
             _, h = read_run(r)
             t = [x for x in h if 'test_acc' in x and x['epoch'] > 0]
             ax1.plot([x['epoch'] for x in t], [100 - 100 * x['test_acc'] for x in t], 'o-', ms=3, color=f'C{i}', label=lab)
-            ax2.plot([x['epoch'] for x in t], [x['test_loss'] for x in t], 'o-', ms=3, color=f'C{i}', label=f'{lab} (test)')
+            ax2.plot([x['epoch'] for x in t], [x['test_loss'] for x in t], 'o-', ms=3, color=f'C{i}')
             tr = [x for x in h if 'train_loss' in x]
-            ax2.plot([x['epoch'] for x in tr], [x['train_loss'] for x in tr], '--', color=f'C{i}', label=f'{lab} (train)')
+            ax2.plot([x['epoch'] for x in tr], [x['train_loss'] for x in tr], '--', color=f'C{i}')
         ax1.set(xlabel='epoch', ylabel='test error (%)'); ax2.set(xlabel='epoch', ylabel='loss')
         for ax in (ax1, ax2): ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-        ax1.legend(); ax2.legend(ncols=1 if len(runs) < 3 else 2, fontsize=8)
+        kinds = [Line2D([], [], color='grey', marker='o', ms=3, label='test'),
+                 Line2D([], [], color='grey', ls='--', label='training (loss)')]
+        fig.legend(handles=ax1.get_legend_handles_labels()[0] + kinds,  # below, off the curves
+                   loc='outside lower center', ncols=min(len(runs) + 2, 6))
         if title: fig.suptitle(_wrap(title), fontsize=10)
-        fig.tight_layout()
     return fig
 
 def runs_table(runs:list, labels:list|None=None) -> Table:
