@@ -469,7 +469,8 @@ def loss_landscape(model:nn.Module,
     try:
         for i, j in progress(grid, desc=label):
             for k, p in enumerate(params):
-                p.copy_(theta[k] + a_s[j] * d1[k] + (b_s[i] * d2[k] if d2 is not None else 0))
+                p.copy_(theta[k] + a_s[j] * d1[k]
+                        + (b_s[i] * d2[k] if d2 is not None else 0))
             loss[i, j], acc[i, j] = evaluate()
     finally:  # the trained weights back, whatever happened
         for p, t in zip(params, theta): p.copy_(t)
