@@ -217,11 +217,12 @@ class _PlainLog(ticker.LogFormatter):
 
 def _log_axis(ax):
     ax.set_yscale('log')
-    lo, hi = ax.get_ylim()
-    if hi / lo < 10:  # under a decade: plain labels, evenly stepped (1.2, 1.4, ...) or 1.5, 2, 3, ...
-        ax.yaxis.set_major_locator(ticker.MaxNLocator(6, steps=[1, 2, 2.5, 5, 10], min_n_ticks=4) if hi / lo < 2.5 else
-                                   ticker.LogLocator(subs=(1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8) if hi / lo < 5
-                                                     else (1, 2, 3, 5)))
+    lo, hi = ax.get_ylim(); span = hi / lo
+    if span < 10:  # under a decade: plain labels, evenly stepped (1.2, 1.4, ...) or 1.5, 2, 3, ...
+        if span < 2.5: locator = ticker.MaxNLocator(6, steps=[1, 2, 2.5, 5, 10], min_n_ticks=4)
+        elif span < 5: locator = ticker.LogLocator(subs=(1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
+        else: locator = ticker.LogLocator(subs=(1, 2, 3, 5))
+        ax.yaxis.set_major_locator(locator)
         ax.yaxis.set_major_formatter(ticker.FormatStrFormatter('%g'))
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
     else:
